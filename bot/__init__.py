@@ -1,0 +1,1 @@
+"""Walk Coach Telegram bot."""

@@ -1,0 +1,49 @@
+"""Prescriptions in plain words, with the rules and sources behind each line (`/why`)."""
+
+from __future__ import annotations
+
+from coach_rules.prescription import Advice, Prescription
+from coach_rules.rules import RULES_BY_ID
+from coach_rules.sources import SOURCES, source_line
+
+
+def explain_advice(advice: Advice) -> str:
+    """One advice item: what, why, which rule, which sources."""
+    rule = RULES_BY_ID.get(advice.rule_id)
+    when = f" (applies to {rule.when})" if rule else ""
+    lines = [
+        f"• {advice.text}",
+        f"  Why: {advice.reason}",
+        f"  Rule: {advice.rule_id}{when}",
+    ]
+    lines += [f"  Source {source_line(s)}" for s in advice.sources if s in SOURCES]
+    return "\n".join(lines)
+
+
+def explain(prescription: Prescription) -> str:
+    """The whole prescription explained, tip included."""
+    if not prescription.items:
+        return "Nothing to explain yet: report a run, a walk or your steps first."
+    parts = [explain_advice(a) for a in prescription.items]
+    if prescription.tip:
+        tip = prescription.tip
+        sources = "; ".join(source_line(s) for s in tip.sources)
+        parts.append(f"• Tip: {tip.text}\n  Source {sources}")
+    return "\n\n".join(parts)
+
+
+def source_table() -> str:
+    """Every source the coach uses, one per line."""
+    return "\n".join(source_line(s) for s in SOURCES)
+
+
+def render(prescription: Prescription) -> str:
+    """The short reply: every action with its numbers, then one reason and one tip."""
+    if not prescription.items:
+        return "Logged."
+    lines = [a.text for a in prescription.items]
+    headline = prescription.items[0]
+    lines.append(f"Why: {headline.reason}")
+    if prescription.tip:
+        lines.append(f"Tip: {prescription.tip.text}")
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""What a runner reports, who they are, and what they did recently."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from coach_rules.units import Units
+
+
+class RunKind(StrEnum):
+    """The kinds of run a runner can report."""
+
+    EASY = "easy"
+    LONG = "long"
+    TEMPO = "tempo"
+    INTERVALS = "intervals"
+    RACE = "race"
+    RECOVERY = "recovery"
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run. Distance, duration or both; `at` is aware, in the runner's time zone."""
+
+    at: datetime
+    distance_m: float | None = None
+    duration_s: int | None = None
+    kind: RunKind | None = None
+    effort: int | None = None
+    pain: bool = False
+    sore: bool = False
+    note: str = ""
+
+    @property
+    def day(self) -> date:
+        """The runner's local date of the run."""
+        return self.at.date()
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A walk: always a duration; distance and steps when known."""
+
+    at: datetime
+    duration_s: int
+    distance_m: float | None = None
+    steps: int | None = None
+    pain: bool = False
+    sore: bool = False
+    note: str = ""
+
+    @property
+    def day(self) -> date:
+        """The runner's local date of the walk."""
+        return self.at.date()
+
+
+@dataclass(frozen=True)
+class DaySteps:
+    """A day's step count so far (the latest report for a day wins)."""
+
+    at: datetime
+    steps: int
+
+    @property
+    def day(self) -> date:
+        """The runner's local date the count belongs to."""
+        return self.at.date()
+
+
+Activity = Run | Walk | DaySteps
+Report = Activity
+
+DEFAULT_STEP_GOAL = 8000
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who the runner is, as far as the coach needs to know."""
+
+    units: Units = Units.KM
+    step_goal: int = DEFAULT_STEP_GOAL
+    weight_kg: float | None = None
+    more_mileage: bool = False
+
+
+@dataclass(frozen=True)
+class History:
+    """The runner's recent activities (oldest first is not required) and last tip shown."""
+
+    activities: tuple[Activity, ...] = field(default_factory=tuple)
+    last_tip_id: str | None = None
+
+    @classmethod
+    def of(cls, activities: Iterable[Activity], last_tip_id: str | None = None) -> History:
+        """A history from any iterable of activities."""
+        return cls(tuple(activities), last_tip_id)
+
+    def runs(self) -> Sequence[Run]:
+        """Every run in the history."""
+        return [a for a in self.activities if isinstance(a, Run)]
+
+    def runs_between(self, first: date, last: date) -> Sequence[Run]:
+        """Runs whose local date lies in [first, last]."""
+        return [r for r in self.runs() if first <= r.day <= last]
+
+    def walks_between(self, first: date, last: date) -> Sequence[Walk]:
+        """Walks whose local date lies in [first, last]."""
+        return [a for a in self.activities if isinstance(a, Walk) and first <= a.day <= last]
+
+    def steps_on(self, day: date) -> int | None:
+        """The day's step count: the latest count reported for that day."""
+        counts = [a for a in self.activities if isinstance(a, DaySteps) and a.day == day]
+        if not counts:
+            return None
+        return max(counts, key=lambda c: c.at).steps
+
+
+def days_back(day: date, n: int) -> date:
+    """The first day of an n-day window ending on `day`."""
+    return day - timedelta(days=n - 1)

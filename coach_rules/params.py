@@ -1,0 +1,67 @@
+"""Every coaching number in one place, each with the source ids it comes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coach_rules.units import METRES_PER_KM, METRES_PER_MILE
+
+
+@dataclass(frozen=True)
+class CoachParams:
+    """Tunable parameters of the rules (defaults from coaching-spec.md)."""
+
+    # A7: finisher walk, 30-60 s per mile run
+    walk_seconds_per_mile_low: float = 30.0
+    walk_seconds_per_mile_high: float = 60.0
+    # A7/A12: a cooldown is at least this long
+    cooldown_min_minutes: int = 3
+    # finisher-walk: long run = 1.5x the median run of the last 28 days
+    long_run_factor: float = 1.5
+    long_run_window_days: int = 28
+    long_run_default_km_m: float = 16 * METRES_PER_KM
+    long_run_default_mi_m: float = 10 * METRES_PER_MILE
+    # A1: brisk walking speed band
+    brisk_mph_low: float = 2.5
+    brisk_mph_high: float = 4.0
+    # A5: ground reaction force in multiples of body weight
+    run_impact_bw: float = 2.5
+    walk_impact_bw: float = 1.2
+    # A6: daily step floor
+    step_floor: int = 8000
+    # B1: moderate walking cadence
+    brisk_cadence_spm: int = 100
+    # A10: walking minutes per running minute
+    walk_per_run_ratio: float = 3.0
+    # easy-swap: load ratio and effort above which an easy run becomes a walk
+    easy_swap_load_ratio: float = 1.3
+    easy_swap_effort: int = 7
+    # B3: load spike
+    load_spike_ratio: float = 1.5
+    load_sweet_low: float = 0.8
+    load_sweet_high: float = 1.3
+    acute_days: int = 7
+    chronic_days: int = 28
+    # B2: weekly moderate-equivalent minutes
+    weekly_moderate_minutes: int = 150
+    vigorous_factor: float = 2.0
+
+
+DEFAULT_PARAMS = CoachParams()
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Plausibility bounds (coaching-spec.md, section D)."""
+
+    fastest_run_s_per_km: float = 150.0  # 2:30 min/km
+    fastest_pace_min_distance_m: float = 1000.0
+    longest_activity_s: int = 24 * 3600
+    longest_run_m: float = 250_000.0
+    fastest_walk_kmh: float = 10.0
+    most_steps: int = 100_000
+    oldest_days: int = 365
+    longest_text: int = 4096
+
+
+DEFAULT_BOUNDS = Bounds()

@@ -1,0 +1,461 @@
+"""The coaching rules of coaching-spec.md section C, declared as data, and the evaluator."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from coach_rules.load import load_ratio, long_run_threshold_m
+from coach_rules.models import DaySteps, History, Profile, Report, Run, RunKind, Walk
+from coach_rules.params import DEFAULT_PARAMS, CoachParams
+from coach_rules.prescription import Advice, Prescription
+from coach_rules.tips import next_tip
+from coach_rules.units import (
+    Units,
+    format_distance,
+    format_number,
+    format_pace,
+    miles,
+    pace_for_speed_mph,
+    speed_kmh,
+    speed_mph,
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule sees: the report, the runner's history and profile, and now."""
+
+    report: Report
+    history: History
+    profile: Profile
+    now: datetime
+    params: CoachParams = DEFAULT_PARAMS
+
+    @cached_property
+    def with_report(self) -> History:
+        """The history including the report being evaluated."""
+        if self.report in self.history.activities:
+            return self.history
+        return History((*self.history.activities, self.report), self.history.last_tip_id)
+
+    @cached_property
+    def load_ratio(self) -> float | None:
+        """Acute:chronic run-minute ratio on the report's day, report included."""
+        return load_ratio(self.with_report, self.report.day, self.params)
+
+    @property
+    def units(self) -> Units:
+        """The runner's display units."""
+        return self.profile.units
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A coaching rule: when it applies, what it prescribes, and its sources."""
+
+    id: str
+    when: str
+    sources: tuple[str, ...]
+    applies: Callable[[Context], bool] = field(repr=False)
+    advise: Callable[[Context], Advice] = field(repr=False)
+    # An exclusive rule silences every other rule (pain comes before any training advice).
+    exclusive: bool = False
+
+
+def _run(ctx: Context) -> Run | None:
+    return ctx.report if isinstance(ctx.report, Run) else None
+
+
+def _walk(ctx: Context) -> Walk | None:
+    return ctx.report if isinstance(ctx.report, Walk) else None
+
+
+def walk_minutes_for(distance_m: float, params: CoachParams) -> tuple[int, int]:
+    """The 30-60 s per mile walk (A7) as whole minutes, low and high."""
+    mi = miles(distance_m)
+    low = round(mi * params.walk_seconds_per_mile_low / 60)
+    high = round(mi * params.walk_seconds_per_mile_high / 60)
+    return low, high
+
+
+def minute_range(low: int, high: int) -> str:
+    """'10-20 min', or '3 min' when both ends agree."""
+    return f"{low} min" if low == high else f"{low}-{high} min"
+
+
+def _per_mile_phrase(distance_m: float, units: Units) -> str:
+    if units is Units.MI:
+        mi = format_number(miles(distance_m))
+        return f"30-60 s for each of your {mi} {'mile' if mi == '1' else 'miles'}"
+    return (
+        f"30-60 s for every mile of your {format_distance(distance_m, units)} "
+        f"({format_number(miles(distance_m))} mi)"
+    )
+
+
+def _is_long(ctx: Context) -> bool:
+    run = _run(ctx)
+    if run is None or run.pain:
+        return False
+    if run.kind is RunKind.LONG:
+        return True
+    if run.distance_m is None:
+        return False
+    threshold = long_run_threshold_m(ctx.history, run.day, ctx.units, ctx.params)
+    return run.distance_m >= threshold
+
+
+def _finisher_walk(ctx: Context) -> Advice:
+    run = _run(ctx)
+    assert run is not None
+    if run.distance_m is None:
+        # A long run reported by time only: the minimum still holds.
+        low = high = ctx.params.cooldown_min_minutes
+        text = f"Walk at least {low} min now, and drink and refuel while you walk."
+    else:
+        low, high = walk_minutes_for(run.distance_m, ctx.params)
+        text = (
+            f"Walk {minute_range(low, high)} now: {_per_mile_phrase(run.distance_m, ctx.units)}."
+            " Drink and refuel while you walk."
+        )
+    return Advice(
+        "finisher-walk",
+        text,
+        "A walk after a long run starts recovery; it's the moment to refuel.",
+        ("A7", "A8"),
+        {"walk_min_low": low, "walk_min_high": high},
+    )
+
+
+def _cooldown_walk(ctx: Context) -> Advice:
+    run = _run(ctx)
+    assert run is not None
+    floor = ctx.params.cooldown_min_minutes
+    if run.distance_m is None:
+        low = high = floor
+    else:
+        low, high = (max(floor, m) for m in walk_minutes_for(run.distance_m, ctx.params))
+    return Advice(
+        "cooldown-walk",
+        f"Cool down with a {minute_range(low, high)} walk.",
+        "Walking is active recovery: blood flow and repair with little impact.",
+        ("A7", "A12"),
+        {"walk_min_low": low, "walk_min_high": high},
+    )
+
+
+def _is_other_run(ctx: Context) -> bool:
+    run = _run(ctx)
+    return run is not None and not run.pain and not _is_long(ctx)
+
+
+def _swap_reasons(ctx: Context) -> list[str]:
+    run = _run(ctx)
+    if run is None or run.kind not in (RunKind.EASY, RunKind.RECOVERY) or not run.duration_s:
+        return []
+    reasons = []
+    ratio = ctx.load_ratio
+    if ratio is not None and ratio > ctx.params.easy_swap_load_ratio:
+        reasons.append(f"your last 7 days are {ratio:.2f}x your usual week")
+    if run.sore:
+        reasons.append("you said you're sore")
+    if run.effort is not None and run.effort >= ctx.params.easy_swap_effort:
+        reasons.append(f"effort {run.effort}/10 on an easy day")
+    return reasons
+
+
+def _easy_swap(ctx: Context) -> Advice:
+    run = _run(ctx)
+    assert run is not None and run.duration_s
+    run_min = round(run.duration_s / 60)
+    triple = round(run_min * ctx.params.walk_per_run_ratio)
+    return Advice(
+        "easy-swap",
+        f"Make your next easy run a walk: {triple} min (3 min of walking per running minute)"
+        f" or {run_min} min (same time on your feet).",
+        "Walk instead: " + ", ".join(_swap_reasons(ctx)) + "; walking lands at half the impact.",
+        ("A10", "A11", "A5"),
+        {"walk_min_3to1": triple, "walk_min_same": run_min},
+    )
+
+
+def _load_spike_applies(ctx: Context) -> bool:
+    run = _run(ctx)
+    ratio = ctx.load_ratio
+    return (
+        run is not None
+        and not run.pain
+        and ratio is not None
+        and ratio > ctx.params.load_spike_ratio
+    )
+
+
+def load_spike_advice(ratio: float, params: CoachParams = DEFAULT_PARAMS) -> Advice:
+    """The load-spike line, shared by run reports and the weekly summary."""
+    return Advice(
+        "load-spike",
+        f"Swap one or more runs this week for walks: your last 7 days are {ratio:.2f}x"
+        " your 4-week average.",
+        f"Above {format_number(params.load_spike_ratio)}x injuries rise; "
+        f"{format_number(params.load_sweet_low)}-{format_number(params.load_sweet_high)}x"
+        " is the sweet spot. Walking keeps the aerobic work at half the impact.",
+        ("B3", "A5"),
+        {"load_ratio": round(ratio, 2)},
+    )
+
+
+def _second_session_applies(ctx: Context) -> bool:
+    run = _run(ctx)
+    if run is None or run.pain:
+        return False
+    same_day = [r for r in ctx.history.runs() if r.day == run.day and r != run]
+    return bool(same_day) or ctx.profile.more_mileage
+
+
+def brisk_pace_band(units: Units, params: CoachParams = DEFAULT_PARAMS) -> str:
+    """Brisk walking (A1) as a pace range in the runner's units."""
+    fast = pace_for_speed_mph(params.brisk_mph_high, units)
+    slow = pace_for_speed_mph(params.brisk_mph_low, units)
+    return f"{fast.split()[0]}-{slow}"
+
+
+def _second_session(ctx: Context) -> Advice:
+    run = _run(ctx)
+    assert run is not None
+    second = any(r.day == run.day and r != run for r in ctx.history.runs())
+    lead = "That's your second run today: next time" if second else "If you add a second session"
+    return Advice(
+        "second-session",
+        f"{lead}, make it a brisk walk at {brisk_pace_band(ctx.units, ctx.params)}.",
+        "A second workout should be easier than the first; a walk keeps your heart rate up"
+        " with less impact.",
+        ("A9", "A1"),
+    )
+
+
+def _walk_pace_applies(ctx: Context) -> bool:
+    walk = _walk(ctx)
+    return walk is not None and walk.distance_m is not None and walk.duration_s > 0
+
+
+def _walk_pace(ctx: Context) -> Advice:
+    walk = _walk(ctx)
+    assert walk is not None and walk.distance_m is not None
+    mph = speed_mph(walk.distance_m, walk.duration_s)
+    pace = format_pace(walk.duration_s / walk.distance_m, ctx.units)
+    speed = (
+        f"{format_number(mph)} mph"
+        if ctx.units is Units.MI
+        else f"{format_number(speed_kmh(walk.distance_m, walk.duration_s))} km/h"
+    )
+    if mph < ctx.params.brisk_mph_low:
+        verdict = "a stroll: pick it up to count as moderate"
+    elif mph <= ctx.params.brisk_mph_high:
+        verdict = "brisk, counts as moderate"
+    else:
+        verdict = "power walking: fine, but brisk is enough"
+    band = brisk_pace_band(ctx.units, ctx.params)
+    return Advice(
+        "walk-pace",
+        f"Your pace: {pace} ({speed}), {verdict}.",
+        f"Brisk is {band}: conversational, but with somewhere to be.",
+        ("A1", "A2"),
+        {"speed_mph": round(mph, 2)},
+    )
+
+
+def impact_percent_saved(params: CoachParams = DEFAULT_PARAMS) -> int:
+    """How much less each landing carries walking than running, in percent (A5)."""
+    return round(100 * (params.run_impact_bw - params.walk_impact_bw) / params.run_impact_bw)
+
+
+def _impact_saved(ctx: Context) -> Advice:
+    walk = _walk(ctx)
+    assert walk is not None
+    p = ctx.params
+    minutes = round(walk.duration_s / 60)
+    pct = impact_percent_saved(p)
+    numbers: dict[str, float] = {"impact_percent_saved": pct}
+    if ctx.profile.weight_kg:
+        walk_kg = round(ctx.profile.weight_kg * p.walk_impact_bw)
+        run_kg = round(ctx.profile.weight_kg * p.run_impact_bw)
+        text = (
+            f"Impact: each step landed about {walk_kg} kg instead of {run_kg} kg running:"
+            f" {pct}% less over {minutes} min."
+        )
+        numbers |= {"walk_landing_kg": walk_kg, "run_landing_kg": run_kg}
+    else:
+        text = f"Impact: about {pct}% less per step than running those {minutes} min."
+    return Advice(
+        "impact-saved",
+        text,
+        f"Walking lands at about {format_number(p.walk_impact_bw)}x body weight,"
+        f" running at {format_number(p.run_impact_bw)}x.",
+        ("A5",),
+        numbers,
+    )
+
+
+def brisk_minutes_for_steps(steps: int, params: CoachParams = DEFAULT_PARAMS) -> int:
+    """Minutes of brisk walking that cover a number of steps (B1), rounded up."""
+    return math.ceil(max(0, steps) / params.brisk_cadence_spm)
+
+
+def step_gap_advice(steps: int, goal: int, params: CoachParams = DEFAULT_PARAMS) -> Advice:
+    """Steps against the goal: what closes the gap, or that it is closed."""
+    gap = goal - steps
+    floor = params.step_floor
+    reason = f"Under {floor:,} steps a day blunts the fat-burning benefit of even an hour's run."
+    if gap <= 0:
+        return Advice(
+            "step-floor",
+            f"{steps:,} steps: your {goal:,} goal is done today.",
+            reason,
+            ("A6",),
+            {"steps": steps, "goal": goal, "gap": 0, "brisk_min": 0},
+        )
+    minutes = brisk_minutes_for_steps(gap, params)
+    return Advice(
+        "step-floor",
+        f"{gap:,} steps to your {goal:,}: {minutes} min of brisk walking"
+        f" ({params.brisk_cadence_spm} steps/min) closes the gap.",
+        reason,
+        ("A6", "B1"),
+        {"steps": steps, "goal": goal, "gap": gap, "brisk_min": minutes},
+    )
+
+
+def _step_floor(ctx: Context) -> Advice:
+    report = ctx.report
+    assert isinstance(report, DaySteps)
+    return step_gap_advice(report.steps, ctx.profile.step_goal, ctx.params)
+
+
+def _has_pain(ctx: Context) -> bool:
+    return isinstance(ctx.report, Run | Walk) and ctx.report.pain
+
+
+def _pain_first(ctx: Context) -> Advice:
+    note = getattr(ctx.report, "note", "")
+    heard = f" ({note})" if note else ""
+    return Advice(
+        "pain-first",
+        f"Pain{heard} comes first: no running until it's gone. Rest, or walk only if it's"
+        " pain-free. If it lasts more than a few days or gets worse, see a physio or doctor.",
+        "Running through pain turns a niggle into an injury; walking is gentle recovery.",
+        ("safety", "A12"),
+    )
+
+
+def _never(_: Context) -> bool:
+    return False
+
+
+def _weekly_only(_: Context) -> Advice:
+    raise NotImplementedError("weekly rules are evaluated by coach_rules.weekly")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "pain-first",
+        "a report that mentions pain or injury",
+        ("safety", "A12"),
+        _has_pain,
+        _pain_first,
+        exclusive=True,
+    ),
+    Rule(
+        "finisher-walk",
+        "a run marked long, or at least 1.5x your 28-day median run (16 km / 10 mi at first)",
+        ("A7", "A8"),
+        _is_long,
+        _finisher_walk,
+    ),
+    Rule(
+        "cooldown-walk",
+        "any other run",
+        ("A7", "A12"),
+        _is_other_run,
+        _cooldown_walk,
+    ),
+    Rule(
+        "easy-swap",
+        "an easy run while load is high (>1.3x), or with soreness or effort 7+/10",
+        ("A10", "A11", "A5"),
+        lambda ctx: bool(_swap_reasons(ctx)),
+        _easy_swap,
+    ),
+    Rule(
+        "load-spike",
+        "run minutes of the last 7 days above 1.5x the 4-week weekly average",
+        ("B3", "A5"),
+        _load_spike_applies,
+        lambda ctx: load_spike_advice(ctx.load_ratio or 0.0, ctx.params),
+    ),
+    Rule(
+        "second-session",
+        "a second run the same day, or your goal is more mileage",
+        ("A9", "A1"),
+        _second_session_applies,
+        _second_session,
+    ),
+    Rule(
+        "walk-pace",
+        "a walk with distance and time",
+        ("A1", "A2"),
+        _walk_pace_applies,
+        _walk_pace,
+    ),
+    Rule(
+        "impact-saved",
+        "any walk",
+        ("A5",),
+        lambda ctx: _walk(ctx) is not None and not _has_pain(ctx),
+        _impact_saved,
+    ),
+    Rule(
+        "step-floor",
+        "a day's steps reported (below the goal: what closes the gap)",
+        ("A6", "B1"),
+        lambda ctx: isinstance(ctx.report, DaySteps),
+        _step_floor,
+    ),
+    Rule(
+        "weekly-minutes",
+        "the weekly summary: moderate-equivalent minutes against 150 (runs count double)",
+        ("B2",),
+        _never,
+        _weekly_only,
+    ),
+    Rule(
+        "form-cue / mindset",
+        "every prescription, rotating so the same tip never shows twice in a row",
+        ("A3", "A4", "A13", "A14", "A15"),
+        _never,
+        _weekly_only,
+    ),
+)
+
+RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+
+def evaluate(
+    report: Report,
+    history: History,
+    profile: Profile,
+    now: datetime,
+    params: CoachParams = DEFAULT_PARAMS,
+) -> Prescription:
+    """The prescription for one report: every rule that applies, in table order, and a tip."""
+    ctx = Context(report, history, profile, now, params)
+    fired = [rule for rule in RULES if rule.applies(ctx)]
+    exclusive = [rule for rule in fired if rule.exclusive]
+    chosen = exclusive[:1] or fired
+    return Prescription(
+        tuple(rule.advise(ctx) for rule in chosen),
+        next_tip(history.last_tip_id),
+    )
