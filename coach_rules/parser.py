@@ -17,6 +17,8 @@ from coach_rules.validate import ParseError, check_text, validate
 
 _NUM = r"[0-9]+(?:[.,][0-9]+)?"
 _MAX_DIGITS = 9
+# "2 hours 8 km": the 8 belongs to the distance, not to the minutes.
+_NOT_A_DISTANCE = r"(?![.,]?[0-9]*\s*(?:km|kms|k|kilomet|mi|mile|miles|metres|meters|steps?)\b)"
 HALF_MARATHON_M = 21097.5
 MARATHON_M = 42195.0
 
@@ -103,6 +105,7 @@ def _duration(scan: _Scan) -> tuple[int | None, tuple[int, int] | None]:
         return h * 3600 + m * 60 + s, None
     h_m = scan.take(
         r"\b([0-9]{1,2})\s*(?:h|hr|hrs|hours?)\s*([0-9]{1,2})\s*(?:m|min|mins|minutes?)?(?![0-9])"
+        + _NOT_A_DISTANCE
     )
     if h_m:
         return int(h_m.group(1)) * 3600 + int(h_m.group(2)) * 60, None
