@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from coach_rules.models import Activity, DaySteps, Run
 from coach_rules.prescription import Advice, Prescription
 from coach_rules.rules import RULES_BY_ID
 from coach_rules.sources import SOURCES, source_line
+from coach_rules.units import Units, format_clock, format_distance, format_minutes
 
 
 def explain_advice(advice: Advice) -> str:
@@ -47,3 +49,29 @@ def render(prescription: Prescription) -> str:
     if prescription.tip:
         lines.append(f"Tip: {prescription.tip.text}")
     return "\n".join(lines)
+
+
+def describe_activity(activity: Activity, units: Units) -> str:
+    """'long run 20 mi in 3:05:00', 'walk 45 min, 3.2 km', '7,400 steps'."""
+    if isinstance(activity, DaySteps):
+        return f"{activity.steps:,} steps"
+    parts: list[str] = []
+    if isinstance(activity, Run):
+        parts.append(f"{activity.kind.value} run" if activity.kind else "run")
+        if activity.distance_m is not None:
+            parts.append(format_distance(activity.distance_m, units, 2))
+        if activity.duration_s is not None:
+            parts.append(f"in {format_clock(activity.duration_s)}")
+        if activity.effort is not None:
+            parts.append(f"effort {activity.effort}/10")
+    else:
+        parts.append(f"walk {format_minutes(activity.duration_s)}")
+        if activity.distance_m is not None:
+            parts.append(format_distance(activity.distance_m, units, 2))
+        if activity.steps is not None:
+            parts.append(f"{activity.steps:,} steps")
+    if activity.pain:
+        parts.append("(pain)")
+    elif activity.sore:
+        parts.append("(sore)")
+    return " ".join(parts)

@@ -296,3 +296,28 @@ def _clock_hms(seconds: int) -> str:
 def _distance_text(metres: float, units: Units) -> str:
     value = metres / (METRES_PER_MILE if units is Units.MI else METRES_PER_KM)
     return f"{format_number(value, 3)} {units.value}"
+
+
+def parse_distance(text: str, units: Units) -> float | ParseError:
+    """A distance on its own ('10', '10 km', '6.2 mi', 'half marathon') in metres."""
+    scan = _Scan(text.lower())
+    metres = _distance(scan, units)
+    if metres is None or scan.text.strip():
+        return ParseError(f"Type the distance like '10' ({units.value}), '10 km' or '6.2 mi'.")
+    if metres <= 0:
+        return ParseError("A distance above zero, please.")
+    return metres
+
+
+def parse_duration(text: str, distance_m: float | None, walk: bool = False) -> int | ParseError:
+    """A time on its own ('52:30', '1:05:00', '45 min', '1h10') in seconds."""
+    scan = _Scan(text.lower())
+    seconds, clock = _duration(scan)
+    if scan.text.strip() or (seconds is None and clock is None):
+        return ParseError("Type the time like 52:30, 1:05:00 or 45 min.")
+    if seconds is None and clock is not None:
+        seconds = _resolve_clock(clock, distance_m, walk)
+    assert seconds is not None
+    if seconds <= 0:
+        return ParseError("A time above zero, please.")
+    return seconds

@@ -133,3 +133,38 @@ def weekly_advice(
     if figures.load_ratio is not None and figures.load_ratio > params.load_spike_ratio:
         items.append(load_spike_advice(figures.load_ratio, params))
     return tuple(items)
+
+
+def render_week(figures: WeeklyFigures) -> str:
+    """The weekly figures in words, with the advice they lead to."""
+    f = figures
+    span = f"{f.first_day:%a %d %b} - {f.last_day:%a %d %b}"
+    days_with_steps = sum(1 for d in f.days if d.steps is not None)
+    if f.load_ratio is None:
+        load = f"Load: {f.load_verdict}."
+    else:
+        load = f"Load: {f.load_ratio:.2f}x your 4-week average, {f.load_verdict}."
+    if f.impact_avoided_kg is not None:
+        impact = (
+            f"Impact avoided: about {f.impact_avoided_kg / 1000:,.0f} t of landing force over"
+            f" {f.walk_steps:,} walking steps"
+            f" ({f.impact_percent_saved}% less per step than running)."
+        )
+    else:
+        impact = (
+            f"Impact avoided: {f.walk_steps:,} walking steps at {f.impact_percent_saved}% less"
+            " impact per step than running."
+        )
+    lines = [
+        f"Your week, {span}",
+        f"Running: {round(f.run_minutes)} min · Walking: {round(f.walk_minutes)} min",
+        f"Moderate-equivalent: {round(f.moderate_minutes)} of {f.moderate_target} min"
+        " (running counts double)",
+        f"Days at {f.step_goal:,}+ steps: {f.days_at_goal} of 7"
+        f" ({days_with_steps} with a count logged)",
+        load,
+        impact,
+        "",
+    ]
+    lines += [a.text for a in weekly_advice(f)]
+    return "\n".join(lines)

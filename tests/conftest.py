@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.flowkit import FakeClock, Runner
 
 CET = timezone(timedelta(hours=1), "CET")
 NOW = datetime(2026, 11, 26, 18, 0, tzinfo=CET)
@@ -14,3 +20,23 @@ NOW = datetime(2026, 11, 26, 18, 0, tzinfo=CET)
 def now() -> datetime:
     """Thursday 26 November 2026, 18:00 CET."""
     return NOW
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock at Thursday 26 November 2026, 17:00 UTC."""
+    from tests.flowkit import FakeClock, default_now
+
+    return FakeClock(default_now())
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Runner]:
+    """A runner talking to the real application (offline), with a fresh data folder."""
+    from tests.flowkit import Runner, started_app
+
+    app, request = await started_app(tmp_path, clock)
+    try:
+        yield Runner(app, request)
+    finally:
+        await app.shutdown()

@@ -1,0 +1,1 @@
+"""One module per user-visible flow; each exposes its handlers for bot/app.py."""

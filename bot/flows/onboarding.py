@@ -1,0 +1,205 @@
+"""Onboarding (/start) and settings (/settings and the direct forms like /goal 9000)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.flows.common import remember, settings_for
+from bot.flows.fields import ONBOARDING, SKIP, Applied, Field, apply, prompt, summary
+from bot.replies import Button, Reply
+from bot.runtime import Callback, Who, clear_buttons, respond
+from bot.storage import Draft, UserTx
+from bot.timezones import timezone_for_location
+
+ONBOARDING_FLOW, SETTINGS_FLOW = "onboarding", "settings"
+FIELD_FLOWS = (ONBOARDING_FLOW, SETTINGS_FLOW)
+
+
+def start(tx: UserTx, who_: Who) -> list[Reply]:
+    """/start: the five questions again; what was logged stays."""
+    settings = settings_for(tx, who_)
+    settings.first_name = who_.first_name
+    state = tx.state()
+    state.draft = Draft(ONBOARDING_FLOW, ONBOARDING[0].value)
+    tx.put_state(state)
+    tx.put_settings(settings)
+    name = f", {who_.first_name}" if who_.first_name else ""
+    return [Reply(texts.INTRO.format(name=name)), prompt(ONBOARDING[0], settings)]
+
+
+def _next(tx: UserTx, who_: Who, draft: Draft, said: str | None) -> list[Reply]:
+    """After an answer: the next onboarding question, or the end."""
+    settings = settings_for(tx, who_)
+    state = tx.state()
+    replies = [Reply(said)] if said else []
+    if draft.flow == ONBOARDING_FLOW:
+        index = ONBOARDING.index(Field(draft.step)) + 1
+        if index < len(ONBOARDING):
+            state.draft = Draft(ONBOARDING_FLOW, ONBOARDING[index].value)
+            tx.put_state(state)
+            return [*replies, prompt(ONBOARDING[index], settings)]
+        settings.onboarded = True
+        remember(tx, settings)
+        replies.append(Reply(texts.ONBOARDING_DONE))
+    state.draft = None
+    tx.put_state(state)
+    return replies
+
+
+def field_answer(tx: UserTx, who_: Who, draft: Draft, text: str) -> list[Reply]:
+    """A typed or tapped answer to the current settings question."""
+    field = Field(draft.step)
+    if text.strip().lower() == SKIP:
+        return _next(tx, who_, draft, None)
+    settings = settings_for(tx, who_)
+    outcome = apply(field, settings, text)
+    if not isinstance(outcome, Applied):
+        hint = " Or tap Skip." if draft.flow == ONBOARDING_FLOW else " (/cancel to stop)"
+        return [Reply(outcome.message + hint)]
+    remember(tx, settings)
+    return _next(tx, who_, draft, outcome.message)
+
+
+def location_answer(tx: UserTx, who_: Who, latitude: float, longitude: float) -> list[Reply]:
+    """A shared location: sets the time zone when that is the question, else a hint."""
+    draft = tx.state().draft
+    if draft is None or draft.flow not in FIELD_FLOWS or draft.step != Field.TIMEZONE.value:
+        return [Reply(texts.LOCATION_OUTSIDE_SETUP)]
+    zone = timezone_for_location(latitude, longitude)
+    if zone is None:
+        return [Reply("I couldn't find a time zone there. Type a city like 'Berlin' instead.")]
+    return field_answer(tx, who_, draft, zone)
+
+
+def edit(tx: UserTx, who_: Who, field: Field) -> list[Reply]:
+    """Ask one settings question."""
+    state = tx.state()
+    state.draft = Draft(SETTINGS_FLOW, field.value)
+    tx.put_state(state)
+    return [prompt(field, settings_for(tx, who_), skippable=False)]
+
+
+def direct(tx: UserTx, who_: Who, field: Field, args: str) -> list[Reply]:
+    """/units mi, /goal 9000, ...: set at once, or ask when no value was given."""
+    if not args.strip():
+        return edit(tx, who_, field)
+    settings = settings_for(tx, who_)
+    outcome = apply(field, settings, args)
+    if isinstance(outcome, Applied):
+        remember(tx, settings)
+    return [Reply(outcome.message)]
+
+
+def nudge_direct(tx: UserTx, who_: Who, args: str) -> list[Reply]:
+    """/nudge HH:MM, /nudge off, /nudge on (back to the last time, or 19:00)."""
+    if args.strip().lower() == "on":
+        settings = settings_for(tx, who_)
+        return direct(tx, who_, Field.NUDGE, settings.nudge or "19:00")
+    return direct(tx, who_, Field.NUDGE, args)
+
+
+def settings_menu(tx: UserTx, who_: Who) -> list[Reply]:
+    """/settings: every value, and a button to change each."""
+    labels = {
+        Field.UNITS: "Units",
+        Field.TIMEZONE: "Time zone",
+        Field.GOAL: "Step goal",
+        Field.NUDGE: "Nudge time",
+        Field.WEIGHT: "Weight",
+        Field.MILEAGE: "Mileage goal",
+    }
+    buttons = [Button(label, f"edit:{field.value}") for field, label in labels.items()]
+    return [
+        Reply(
+            "Your settings:\n" + summary(settings_for(tx, who_)) + "\n\nTap one to change it.",
+            (tuple(buttons[:3]), tuple(buttons[3:])),
+        )
+    ]
+
+
+def cancel(tx: UserTx) -> list[Reply]:
+    """/cancel: drop the pending question and what it collected."""
+    state = tx.state()
+    if state.draft is None:
+        return [Reply(texts.NOTHING_TO_CANCEL)]
+    state.draft = None
+    tx.put_state(state)
+    return [Reply(texts.CANCELLED)]
+
+
+# ---- Telegram handlers ----
+
+
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: onboarding."""
+    await respond(update, context, lambda tx, w, now: start(tx, w))
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings: the settings menu."""
+    await respond(update, context, lambda tx, w, now: settings_menu(tx, w))
+
+
+async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel: drop the pending question."""
+    await respond(update, context, lambda tx, w, now: cancel(tx), remove_keyboard=True)
+
+
+def direct_command(field: Field) -> Callback:
+    """A handler for /units, /timezone, /goal, /weight."""
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        args = " ".join(context.args or [])
+        await respond(update, context, lambda tx, w, now: direct(tx, w, field, args))
+
+    handler.__doc__ = f"/{field.value} [value]: change the {field.value} setting."
+    return handler
+
+
+async def nudge_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/nudge HH:MM | off | on."""
+    args = " ".join(context.args or [])
+    await respond(update, context, lambda tx, w, now: nudge_direct(tx, w, args))
+
+
+def _field_button(tx: UserTx, w: Who, data: str, now: datetime) -> list[Reply]:
+    field, _, value = data.partition(":")
+    draft = tx.state().draft
+    if draft is None or draft.flow not in FIELD_FLOWS or draft.step != field:
+        return [Reply(texts.STALE_BUTTON)]
+    return field_answer(tx, w, draft, value)
+
+
+async def field_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tapped answer to a settings question (set:<field>:<value>)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    await clear_buttons(query)
+    data = query.data.removeprefix("set:")
+    await respond(update, context, lambda tx, w, now: _field_button(tx, w, data, now))
+
+
+async def edit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tapped setting in the /settings menu (edit:<field>)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    raw = query.data.removeprefix("edit:")
+    if raw not in {f.value for f in Field}:
+        return
+    await respond(update, context, lambda tx, w, now: edit(tx, w, Field(raw)))
+
+
+async def location_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    lat, lon = message.location.latitude, message.location.longitude
+    await respond(
+        update, context, lambda tx, w, now: location_answer(tx, w, lat, lon), remove_keyboard=True
+    )

@@ -1,0 +1,170 @@
+"""The repository: one small TinyDB file per runner, atomic writes, I/O off the event loop.
+
+One file per user keeps a write's cost independent of how many users there are (a
+single TinyDB file re-serialises everyone on every write). Files live in two levels of
+hashed sub-folders so no folder grows past a few hundred entries at 100,000 users.
+Nothing outside this package imports tinydb.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.table import Document
+
+from bot.storage.atomic import AtomicJSONStorage
+from bot.storage.records import (
+    UserSettings,
+    UserState,
+    activity_from_doc,
+    activity_to_doc,
+)
+from coach_rules import Activity
+
+T = TypeVar("T")
+_SINGLETON_ID = 1
+
+
+@dataclass(frozen=True)
+class StoredActivity:
+    """An activity and the id it is stored under."""
+
+    id: int
+    activity: Activity
+    doc: dict[str, Any]
+
+
+class UserTx:
+    """Typed operations on one runner's file; changes land together when the block ends."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self._db = db
+
+    def settings(self) -> UserSettings | None:
+        """The runner's settings, or None for a runner never seen."""
+        doc = self._db.table("settings").get(doc_id=_SINGLETON_ID)
+        return UserSettings.from_doc(dict(doc)) if isinstance(doc, Document) else None
+
+    def put_settings(self, settings: UserSettings) -> None:
+        """Store the runner's settings."""
+        self._db.table("settings").upsert(Document(settings.to_doc(), doc_id=_SINGLETON_ID))
+
+    def state(self) -> UserState:
+        """Conversation state (empty for a new runner)."""
+        doc = self._db.table("state").get(doc_id=_SINGLETON_ID)
+        return UserState.from_doc(dict(doc)) if isinstance(doc, Document) else UserState()
+
+    def put_state(self, state: UserState) -> None:
+        """Store the conversation state."""
+        self._db.table("state").upsert(Document(state.to_doc(), doc_id=_SINGLETON_ID))
+
+    def add_activity(self, activity: Activity, logged_at: datetime) -> int:
+        """Store an activity; returns its id."""
+        return self._db.table("activities").insert(activity_to_doc(activity, logged_at))
+
+    def remove_activities(self, ids: list[int]) -> int:
+        """Remove activities by id; returns how many were there."""
+        table = self._db.table("activities")
+        present = [i for i in ids if table.contains(doc_id=i)]
+        if present:
+            table.remove(doc_ids=present)
+        return len(present)
+
+    def activities(self) -> list[StoredActivity]:
+        """Every stored activity, oldest first."""
+        return [
+            StoredActivity(doc.doc_id, activity_from_doc(dict(doc)), dict(doc))
+            for doc in self._db.table("activities").all()
+        ]
+
+
+class UserStore:
+    """Synchronous core: one TinyDB file per user under `root`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.users_dir = root / "users"
+
+    def path_for(self, user_id: int) -> Path:
+        """users/ab/cd/<id>.json, ab/cd from a hash so folders stay small."""
+        digest = hashlib.sha1(str(user_id).encode()).hexdigest()
+        return self.users_dir / digest[:2] / digest[2:4] / f"{user_id}.json"
+
+    @contextmanager
+    def _open(self, user_id: int) -> Iterator[TinyDB]:
+        # The cache turns a transaction's several table operations into one disk write.
+        storage = CachingMiddleware(AtomicJSONStorage)  # type: ignore[no-untyped-call]
+        db = TinyDB(self.path_for(user_id), storage=storage)
+        yield db
+        # Reached only when the block succeeded: a failed block writes nothing.
+        db.close()
+
+    def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
+        """Run `fn` on the user's data; its changes are written once, atomically."""
+        with self._open(user_id) as db:
+            return fn(UserTx(db))
+
+    def exists(self, user_id: int) -> bool:
+        """Whether anything is stored for the user."""
+        return self.path_for(user_id).exists()
+
+    def delete(self, user_id: int) -> bool:
+        """Remove every stored trace of the user."""
+        path = self.path_for(user_id)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def user_ids(self) -> Iterator[int]:
+        """Every stored user id (for start-up indexes and backups)."""
+        for path in self.users_dir.glob("*/*/*.json"):
+            if path.stem.lstrip("-").isdigit():
+                yield int(path.stem)
+
+    def check(self) -> str:
+        """'ok', or why the data folder cannot be used."""
+        try:
+            self.users_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.root / ".write-probe"
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as exc:
+            return f"data folder {self.root} is not writable: {exc.strerror}"
+        return "ok"
+
+
+class Repository:
+    """Async facade: one writer per user file at a time, disk I/O in a worker thread."""
+
+    def __init__(self, root: Path) -> None:
+        self.store = UserStore(root)
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, user_id: int) -> asyncio.Lock:
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[user_id] = lock
+        return lock
+
+    async def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
+        """Run `fn` on the user's data under the user's lock; returns once it is on disk."""
+        async with self._lock(user_id):
+            return await asyncio.to_thread(self.store.transact, user_id, fn)
+
+    async def delete(self, user_id: int) -> bool:
+        """Remove every stored trace of the user."""
+        async with self._lock(user_id):
+            return await asyncio.to_thread(self.store.delete, user_id)

@@ -1,0 +1,121 @@
+"""Drive the real Application with updates, as a runner in a private chat would."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.settings import Settings
+from bot.storage import UserStore
+from tests.offline import FAKE_API, FAKE_TOKEN, Call, RecordingRequest
+
+_update_ids = itertools.count(1)
+
+
+class FakeClock:
+    """A clock the test sets; the bot never reads the real one here."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def settings_for(data_dir: Path) -> Settings:
+    """Settings with a fake token, an unreachable API root and a temporary data folder."""
+    return Settings(token=FAKE_TOKEN, api_url=FAKE_API, data_dir=data_dir)
+
+
+class Runner:
+    """One user in a private chat with the bot."""
+
+    def __init__(
+        self, app: Application[Any, Any, Any, Any, Any, Any], request: RecordingRequest,
+        user_id: int = 42, first_name: str = "Ana",
+    ) -> None:
+        self.app, self.request = app, request
+        self.user_id, self.first_name = user_id, first_name
+        self._message_ids = itertools.count(1)
+
+    def _user(self) -> dict[str, Any]:
+        return {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._message_ids),
+            "date": 1_800_000_000,
+            "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+            "from": self._user(),
+            **content,
+        }
+
+    async def _process(self, data: dict[str, Any]) -> list[Call]:
+        before = len(self.request.calls)
+        update = Update.de_json({"update_id": next(_update_ids), **data}, self.app.bot)
+        await self.app.process_update(update)
+        return self.request.calls[before:]
+
+    async def say(self, text: str) -> list[Call]:
+        """Send a text (commands included); returns the calls the bot made."""
+        message = self._message(text=text)
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return await self._process({"message": message})
+
+    async def reply(self, text: str) -> str:
+        """Send a text; returns all message texts the bot sent back, joined."""
+        return "\n".join(c.text for c in await self.say(text) if c.method == "sendMessage")
+
+    async def tap(self, data: str, message_id: int = 999) -> list[Call]:
+        """Tap an inline button."""
+        query = {
+            "id": f"cb{next(_update_ids)}",
+            "from": self._user(),
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": 1_800_000_000,
+                "chat": {"id": self.user_id, "type": "private"},
+                "from": {"id": 123456789, "is_bot": True, "first_name": "Walk Coach"},
+                "text": "question",
+            },
+        }
+        return await self._process({"callback_query": query})
+
+    async def send(self, **content: Any) -> list[Call]:
+        """Send any other message content (location, sticker, photo...)."""
+        return await self._process({"message": self._message(**content)})
+
+
+def stored(data_dir: Path, user_id: int = 42) -> Any:
+    """What is on disk for a user: settings, state and activity docs."""
+    store = UserStore(data_dir)
+    if not store.exists(user_id):
+        return None
+    return store.transact(
+        user_id, lambda tx: (tx.settings(), tx.state(), [s.doc for s in tx.activities()])
+    )
+
+
+def default_now() -> datetime:
+    """Thursday 26 November 2026, 17:00 UTC."""
+    return datetime(2026, 11, 26, 17, 0, tzinfo=UTC)
+
+
+async def started_app(
+    data_dir: Path, clock: FakeClock
+) -> tuple[Application[Any, Any, Any, Any, Any, Any], RecordingRequest]:
+    """The real application, initialised against the offline request."""
+    request = RecordingRequest()
+    app = build_application(settings_for(data_dir), request=request, clock=clock)
+    await app.initialize()
+    return app, request

@@ -1,0 +1,122 @@
+"""An offline Bot API: records every call the bot makes and never touches the network."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+FAKE_API = "http://bot-api.invalid"
+FAKE_TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtoken"
+BOT_USER = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "Walk Coach",
+    "username": "walkcoach_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass
+class Call:
+    """One Bot API call: the method and its parameters (files as (name, bytes))."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[list[tuple[str, str]]]:
+        """Inline buttons as (label, callback data) rows."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [
+            [(b["text"], b.get("callback_data", "")) for b in row]
+            for row in markup.get("inline_keyboard", [])
+        ]
+
+    def button(self, label_start: str) -> str:
+        """The callback data of the first button whose label starts with `label_start`."""
+        for row in self.buttons:
+            for label, data in row:
+                if label.startswith(label_start):
+                    return data
+        raise AssertionError(f"no button {label_start!r} in {self.buttons}")
+
+
+class NetworkRefused(RuntimeError):
+    """The test tried to reach a real server."""
+
+
+class RecordingRequest(BaseRequest):
+    """A BaseRequest that answers like the Bot API and keeps every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._message_ids = itertools.count(1000)
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        if not url.startswith(FAKE_API):
+            raise NetworkRefused(url)
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files: dict[str, tuple[str, bytes]] = {}
+        if request_data and request_data.contains_files:
+            for part, value in request_data.multipart_data.items():
+                filename, content = value[0], value[1]
+                data = content if isinstance(content, bytes) else content.read()
+                files[part] = (str(filename), data)
+        self.calls.append(Call(name, params, files))
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name == "getUpdates":
+            return []
+        if name in ("sendMessage", "sendDocument", "sendPhoto"):
+            message: dict[str, Any] = {
+                "message_id": next(self._message_ids),
+                "date": 1_800_000_000,
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+            }
+            if name == "sendMessage":
+                message["text"] = params.get("text", "")
+            elif name == "sendDocument":
+                message["document"] = {"file_id": "doc1", "file_unique_id": "doc1u"}
+            return message
+        return True
+
+    def sent(self) -> list[Call]:
+        """Messages and files the bot sent, in order."""
+        return [c for c in self.calls if c.method in ("sendMessage", "sendDocument", "sendPhoto")]
