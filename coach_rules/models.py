@@ -116,7 +116,8 @@ class History:
         counts = [a for a in self.activities if isinstance(a, DaySteps) and a.day == day]
         if not counts:
             return None
-        return max(counts, key=lambda c: c.at).steps
+        # Stable sort: of two counts at the same instant, the one logged later wins.
+        return sorted(counts, key=lambda c: c.at)[-1].steps
 
 
 def days_back(day: date, n: int) -> date:

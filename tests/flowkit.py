@@ -37,8 +37,11 @@ class Runner:
     """One user in a private chat with the bot."""
 
     def __init__(
-        self, app: Application[Any, Any, Any, Any, Any, Any], request: RecordingRequest,
-        user_id: int = 42, first_name: str = "Ana",
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        request: RecordingRequest,
+        user_id: int = 42,
+        first_name: str = "Ana",
     ) -> None:
         self.app, self.request = app, request
         self.user_id, self.first_name = user_id, first_name
