@@ -37,10 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"walk-coach: unknown command {args[0]!r} (try: check)", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, [settings.token])
-    status = UserStore(settings.data_dir).check()
+    store = UserStore(settings.data_dir)
+    status = store.check()
     if status != "ok":
         print(f"walk-coach: {status}", file=sys.stderr)
         return 1
+    store.sweep_temporary_files()
     app = build_application(settings)
     logger.info("starting: polling, api %s, data %s", settings.api_url, settings.data_dir)
     app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -76,13 +76,20 @@ def prescription_reply(prescription: Prescription, ids: list[int]) -> Reply:
     return Reply(render(prescription), (tuple(buttons),))
 
 
-def log_report(tx: UserTx, settings: UserSettings, report: Report, now: datetime) -> Reply:
-    """Evaluate, store the report and the coach's answer together, and build the reply."""
+def log_report(
+    tx: UserTx, settings: UserSettings, report: Report, now: datetime, ends_question: bool = False
+) -> Reply:
+    """Evaluate, store the report and the coach's answer together, and build the reply.
+
+    `ends_question`: the report answered a pending question (/run, /walk, /steps), which
+    ends with it; a report typed while some other question is pending leaves that alone.
+    """
     state = tx.state()
+    if ends_question:
+        state.draft = None
     history = history_for(tx, now, state.last_tip_id)
     prescription = evaluate(report, history, profile_of(settings), now)
     new_id = tx.add_activity(report, now)
-    state.draft = None
     state.last_prescription = prescription_to_doc(prescription)
     state.last_tip_id = prescription.tip.id if prescription.tip else state.last_tip_id
     state.undo = [*state.undo, [new_id]][-UNDO_DEPTH:]
@@ -91,13 +98,15 @@ def log_report(tx: UserTx, settings: UserSettings, report: Report, now: datetime
     return prescription_reply(prescription, [new_id])
 
 
-def _parse_and_log(tx: UserTx, who_: Who, text: str, now_utc: datetime) -> list[Reply]:
+def _parse_and_log(
+    tx: UserTx, who_: Who, text: str, now_utc: datetime, ends_question: bool = False
+) -> list[Reply]:
     settings = settings_for(tx, who_)
     now = now_for(settings, now_utc)
     report = parse_report(text, Units(settings.units), now)
     if isinstance(report, ParseError):
         return [Reply(report.message)]
-    return [log_report(tx, settings, report, now)]
+    return [log_report(tx, settings, report, now, ends_question)]
 
 
 def free_text(tx: UserTx, who_: Who, text: str, now_utc: datetime) -> list[Reply]:
@@ -195,7 +204,7 @@ def _finish_run(tx: UserTx, settings: UserSettings, draft: Draft, now: datetime)
             Reply(f"{error.message} Nothing saved yet; let's redo distance and time."),
             _run_prompt(RunStep.DISTANCE, settings.units),
         ]
-    return [log_report(tx, settings, run, now)]
+    return [log_report(tx, settings, run, now, ends_question=True)]
 
 
 def _run_answer(draft: Draft, step: RunStep, value: str, units: Units) -> str | None:
@@ -271,12 +280,13 @@ def start_simple(tx: UserTx, who_: Who, flow: str) -> list[Reply]:
 
 
 def simple_answer(tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datetime) -> list[Reply]:
-    """The answer to /walk or /steps: parsed as a walk or a step count."""
+    """The answer to /walk or /steps: a walk or a step count; the question ends once logged."""
     if draft.flow == WALK_FLOW:
-        return _parse_and_log(tx, who_, f"walk {text}", now_utc)
-    cleaned = text.strip().replace(",", "")
-    as_steps = f"{cleaned} steps" if cleaned.isdigit() else text
-    return _parse_and_log(tx, who_, as_steps, now_utc)
+        wording = f"walk {text}"
+    else:
+        cleaned = text.strip().replace(",", "")
+        wording = f"{cleaned} steps" if cleaned.isdigit() else text
+    return _parse_and_log(tx, who_, wording, now_utc, ends_question=True)
 
 
 def command_report(tx: UserTx, who_: Who, flow: str, args: str, now_utc: datetime) -> list[Reply]:

@@ -133,6 +133,14 @@ class UserStore:
             if path.stem.lstrip("-").isdigit():
                 yield int(path.stem)
 
+    def sweep_temporary_files(self) -> int:
+        """Remove temporary files a killed writer left behind (run at start-up only)."""
+        removed = 0
+        for path in self.users_dir.glob("*/*/.*.tmp"):
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
     def check(self) -> str:
         """'ok', or why the data folder cannot be used."""
         try:

@@ -1,0 +1,273 @@
+"""A small Bot API server stand-in on 127.0.0.1, speaking the real HTTP shape.
+
+Runners' updates are queued with `push_*`; getUpdates long-polls them with real offset
+semantics (an update is gone once a later offset confirms it); every call the bot makes
+is recorded and can be waited for. No sleeping: waits are on a condition with a bound.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.offline import BOT_USER, FAKE_TOKEN
+
+
+@dataclass
+class ApiCall:
+    """A method the bot called, with its decoded parameters."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+
+def _decode_value(raw: str) -> Any:
+    # PTB sends objects and lists JSON-encoded, plain strings as they are.
+    if raw[:1] in "{[":
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def parse_request(
+    path: str, ctype: str, body: bytes
+) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """Parameters and files of a Bot API request: query, JSON, form or multipart."""
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query))
+    params: dict[str, Any] = {k: _decode_value(v) for k, v in query.items()}
+    files: dict[str, tuple[str, bytes]] = {}
+    if ctype.startswith("application/json") and body:
+        params.update(json.loads(body))
+    elif ctype.startswith("application/x-www-form-urlencoded"):
+        for k, v in urllib.parse.parse_qsl(body.decode()):
+            params[k] = _decode_value(v)
+    elif ctype.startswith("multipart/form-data"):
+        raw = f"Content-Type: {ctype}\r\n\r\n".encode() + body
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
+        for part in msg.iter_parts():
+            name = str(part.get_param("name", header="content-disposition"))
+            payload = part.get_payload(decode=True) or b""
+            filename = part.get_filename()
+            if filename:
+                files[name] = (filename, payload)
+            else:
+                params[name] = _decode_value(payload.decode())
+    return params, files
+
+
+class BotApiStandIn:
+    """The server and its state; use as a context manager."""
+
+    def __init__(self, token: str = FAKE_TOKEN) -> None:
+        self.token = token
+        self.calls: list[ApiCall] = []
+        self._updates: list[dict[str, Any]] = []
+        self._cond = threading.Condition()
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(5000)
+        self.chat_members: dict[tuple[int, int], str] = {}
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> BotApiStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ---- what a runner does ----
+
+    def push(self, update: dict[str, Any]) -> int:
+        """Queue an update; returns its id."""
+        with self._cond:
+            update_id = next(self._update_ids)
+            self._updates.append({"update_id": update_id, **update})
+            self._cond.notify_all()
+        return update_id
+
+    def push_text(self, user_id: int, text: str, chat: dict[str, Any] | None = None) -> int:
+        """A runner types `text` (commands get their entity)."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat or {"id": user_id, "type": "private", "first_name": "Ana"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self.push({"message": message})
+
+    def push_tap(self, user_id: int, data: str, message_id: int = 1) -> int:
+        """A runner taps an inline button."""
+        return self.push(
+            {
+                "callback_query": {
+                    "id": f"cq{next(self._update_ids)}",
+                    "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": {
+                        "message_id": message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": user_id, "type": "private"},
+                        "text": "question",
+                    },
+                }
+            }
+        )
+
+    # ---- what the bot did ----
+
+    def wait_for(
+        self, predicate: Callable[[ApiCall], bool], since: int = 0, timeout: float = 20.0
+    ) -> ApiCall:
+        """The first call after index `since` matching `predicate` (bounded wait)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for call in self.calls[since:]:
+                    if predicate(call):
+                        return call
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    sent = [(c.method, c.text[:60]) for c in self.calls[since:]]
+                    raise TimeoutError(f"no matching call; since {since}: {sent}")
+                self._cond.wait(remaining)
+
+    def wait_text(self, starts: str, since: int = 0, timeout: float = 20.0) -> ApiCall:
+        """The first message sent after `since` whose text starts with `starts`."""
+        return self.wait_for(
+            lambda c: c.method == "sendMessage" and c.text.startswith(starts), since, timeout
+        )
+
+    def mark(self) -> int:
+        """An index to wait from."""
+        with self._cond:
+            return len(self.calls)
+
+    # ---- the HTTP side ----
+
+    def _record(self, call: ApiCall) -> None:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = min(float(params.get("timeout", 0) or 0), 5.0)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            if offset:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
+            limit = int(params.get("limit", 100) or 100)
+            return list(self._updates[:limit])
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method == "getMe":
+            return 200, {"ok": True, "result": BOT_USER}
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        if method in ("sendMessage", "sendDocument", "sendPhoto"):
+            chat_id = (
+                int(params["chat_id"])
+                if str(params.get("chat_id", "")).lstrip("-").isdigit()
+                else 0
+            )
+            message: dict[str, Any] = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+                "from": BOT_USER,
+            }
+            if method == "sendMessage":
+                message["text"] = params.get("text", "")
+            return 200, {"ok": True, "result": message}
+        if method == "getChatMember":
+            key = (int(params["chat_id"]), int(params["user_id"]))
+            status = self.chat_members.get(key, "member")
+            user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"}
+            return 200, {"ok": True, "result": {"status": status, "user": user}}
+        known = {
+            "deleteWebhook",
+            "setWebhook",
+            "setMyCommands",
+            "answerCallbackQuery",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "close",
+            "logOut",
+        }
+        if method in known:
+            return 200, {"ok": True, "result": True}
+        return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+            def _params(self) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+                length = int(self.headers.get("Content-Length", 0) or 0)
+                body = self.rfile.read(length) if length else b""
+                return parse_request(self.path, self.headers.get("Content-Type", ""), body)
+
+            def _serve(self) -> None:
+                path = urllib.parse.urlsplit(self.path).path
+                prefix = "/bot"
+                if not path.startswith(prefix) or "/" not in path[len(prefix) :]:
+                    self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                    return
+                token, _, method = path[len(prefix) :].partition("/")
+                if token != standin.token:
+                    self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    return
+                params, files = self._params()
+                standin._record(ApiCall(method, params, files))
+                status, body = standin._answer(method, params)
+                self._send(status, body)
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the bot was killed mid long-poll: that is the point of the test
+
+            do_GET = _serve
+            do_POST = _serve
+
+        return Handler

@@ -1,0 +1,140 @@
+"""End to end: `python -m bot` as a real process against the Bot API stand-in on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.botapi_standin import BotApiStandIn
+from tests.offline import FAKE_TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+USER = 4242
+
+
+@pytest.fixture
+def standin() -> Iterator[BotApiStandIn]:
+    with BotApiStandIn() as server:
+        yield server
+
+
+def start_bot(standin: BotApiStandIn, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "WALKCOACH_", "WEBHOOK_"))
+        },
+        "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
+        "TELEGRAM_API_URL": standin.url,
+        "WALKCOACH_DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(ROOT),
+    }
+    mark = standin.mark()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=data_dir.parent,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    # Start-up is done when the command menu was registered and polling began.
+    standin.wait_for(lambda c: c.method == "setMyCommands", mark)
+    standin.wait_for(lambda c: c.method == "getUpdates", mark)
+    return proc
+
+
+def test_onboarding_report_kill_restart(standin: BotApiStandIn, tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "bot.log"
+    proc = start_bot(standin, data, log)
+    try:
+        m = standin.mark()
+        standin.push_text(USER, "/start")
+        standin.wait_text("Kilometres or miles?", m)
+        m = standin.mark()
+        standin.push_tap(USER, "set:units:mi")
+        standin.wait_text("Your time zone", m)
+        m = standin.mark()
+        standin.push_text(USER, "Berlin")
+        standin.wait_text("Daily step goal?", m)
+        for data_ in ("set:goal:skip", "set:nudge:skip", "set:weight:skip"):
+            standin.push_tap(USER, data_)
+        standin.wait_text("All set.", m)
+
+        m = standin.mark()
+        standin.push_text(USER, "long run 20 mi 3:05")
+        reply = standin.wait_text("Walk 10-20 min now: 30-60 s for each of your 20 miles.", m)
+        assert "rx:why" in str(reply.params["reply_markup"])
+
+        # Half-way through /run ...
+        m = standin.mark()
+        standin.push_text(USER, "/run")
+        standin.wait_text("What kind of run was it?", m)
+        standin.push_tap(USER, "run:kind:easy")
+        standin.wait_text("How far?", m)
+        standin.push_text(USER, "5")
+        standin.wait_text("How long did it take?", m)
+        # ... a step count is logged and confirmed, then the process dies at once.
+        m = standin.mark()
+        standin.push_text(USER, "/steps 7400")
+        standin.wait_text("600 steps to your 8,000", m)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    proc = start_bot(standin, data, log)
+    try:
+        m = standin.mark()
+        standin.push_text(USER, "30:00")
+        standin.wait_text("Effort, 1 (very easy) to 10", m)
+        m = standin.mark()
+        standin.push_text(USER, "/today")
+        today = standin.wait_text("600 steps to your 8,000", m)
+        assert "Today: long run 20 mi in 3:05:00." in today.text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    text = log.read_text()
+    assert FAKE_TOKEN not in text
+    assert "long run 20 mi" not in text
+
+
+def test_missing_token_is_a_one_line_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert "TELEGRAM_BOT_TOKEN is not set" in proc.stderr and "BotFather" in proc.stderr
+
+
+def test_malformed_token_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=not-a-token\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "does not look like a bot token" in proc.stderr
+    assert "not-a-token" not in proc.stderr
