@@ -1,0 +1,45 @@
+"""`python -m bench [--quick]`: print the benchmark tables."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench import store_bench, update_bench
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+    return "\n".join([title, line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run every benchmark; --quick uses small sizes (a smoke run)."""
+    quick = "--quick" in argv
+    sizes = (100, 1_000) if quick else (1_000, 10_000, 100_000)
+    # On the project disk (not a tmpfs) so fsync costs what it costs in production.
+    scratch = Path.cwd() / ".bench"
+    scratch.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        rows = store_bench.run(Path(tmp) / "store", sizes, samples=50 if quick else 300)
+        print(table(
+            "Store: one runner's log (50 activities), one transaction (ms)",
+            ["runners", "write p50", "write p95", "read p50", "read p95"],
+            rows,
+        ))
+        print()
+        rows = update_bench.run(Path(tmp) / "updates", runners=10 if quick else 50)
+        print(table(
+            "process_update for a report, offline (ms)",
+            ["updates", "p50", "p95", "max"],
+            rows,
+        ))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
