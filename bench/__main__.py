@@ -26,18 +26,22 @@ def main(argv: Sequence[str]) -> int:
     scratch.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         rows = store_bench.run(Path(tmp) / "store", sizes, samples=50 if quick else 300)
-        print(table(
-            "Store: one runner's log (50 activities), one transaction (ms)",
-            ["runners", "write p50", "write p95", "read p50", "read p95"],
-            rows,
-        ))
+        print(
+            table(
+                "Store: one runner's log (50 activities), one transaction (ms)",
+                ["runners", "write p50", "write p95", "read p50", "read p95"],
+                rows,
+            )
+        )
         print()
         rows = update_bench.run(Path(tmp) / "updates", runners=10 if quick else 50)
-        print(table(
-            "process_update for a report, offline (ms)",
-            ["updates", "p50", "p95", "max"],
-            rows,
-        ))
+        print(
+            table(
+                "process_update for a report, offline (ms)",
+                ["updates", "p50", "p95", "max"],
+                rows,
+            )
+        )
     return 0
 
 

@@ -7,10 +7,9 @@ import statistics
 import time
 from pathlib import Path
 
+from bot.app import build_application
 from tests.flowkit import FakeClock, Runner, default_now, settings_for
 from tests.offline import RecordingRequest
-
-from bot.app import build_application
 
 REPORTS = ("ran 10k in 52:30", "easy 5 miles 45 min rpe 4", "7400 steps", "walked 45 min 3.2 km")
 

@@ -15,24 +15,10 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.offline import BOT_USER, FAKE_TOKEN
-
-
-@dataclass
-class ApiCall:
-    """A method the bot called, with its decoded parameters."""
-
-    method: str
-    params: dict[str, Any]
-    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        return str(self.params.get("text", ""))
+from tests.offline import BOT_USER, FAKE_TOKEN, Call
 
 
 def _decode_value(raw: str) -> Any:
@@ -76,7 +62,7 @@ class BotApiStandIn:
 
     def __init__(self, token: str = FAKE_TOKEN) -> None:
         self.token = token
-        self.calls: list[ApiCall] = []
+        self.calls: list[Call] = []
         self._updates: list[dict[str, Any]] = []
         self._cond = threading.Condition()
         self._update_ids = itertools.count(1)
@@ -145,8 +131,8 @@ class BotApiStandIn:
     # ---- what the bot did ----
 
     def wait_for(
-        self, predicate: Callable[[ApiCall], bool], since: int = 0, timeout: float = 20.0
-    ) -> ApiCall:
+        self, predicate: Callable[[Call], bool], since: int = 0, timeout: float = 20.0
+    ) -> Call:
         """The first call after index `since` matching `predicate` (bounded wait)."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -160,7 +146,7 @@ class BotApiStandIn:
                     raise TimeoutError(f"no matching call; since {since}: {sent}")
                 self._cond.wait(remaining)
 
-    def wait_text(self, starts: str, since: int = 0, timeout: float = 20.0) -> ApiCall:
+    def wait_text(self, starts: str, since: int = 0, timeout: float = 20.0) -> Call:
         """The first message sent after `since` whose text starts with `starts`."""
         return self.wait_for(
             lambda c: c.method == "sendMessage" and c.text.startswith(starts), since, timeout
@@ -173,7 +159,7 @@ class BotApiStandIn:
 
     # ---- the HTTP side ----
 
-    def _record(self, call: ApiCall) -> None:
+    def _record(self, call: Call) -> None:
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
@@ -252,7 +238,7 @@ class BotApiStandIn:
                     self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                     return
                 params, files = self._params()
-                standin._record(ApiCall(method, params, files))
+                standin._record(Call(method, params, files))
                 status, body = standin._answer(method, params)
                 self._send(status, body)
 

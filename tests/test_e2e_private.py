@@ -107,17 +107,21 @@ def test_onboarding_report_kill_restart(standin: BotApiStandIn, tmp_path: Path) 
     assert "long run 20 mi" not in text
 
 
-def test_missing_token_is_a_one_line_error(tmp_path: Path) -> None:
+def _run_without_token(cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
+        cwd=cwd,
         env={**env, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_missing_token_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = _run_without_token(tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1
     assert "TELEGRAM_BOT_TOKEN is not set" in proc.stderr and "BotFather" in proc.stderr
@@ -125,16 +129,8 @@ def test_missing_token_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_malformed_token_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=not-a-token\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = _run_without_token(tmp_path)
     assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
     assert "does not look like a bot token" in proc.stderr
     assert "not-a-token" not in proc.stderr

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.flows.common import history_for, now_for, profile_of, remember, settings_for
 from bot.replies import Button, Reply
-from bot.runtime import Who, clear_buttons, respond
+from bot.runtime import Callback, Who, clear_buttons, respond
 from bot.storage import Draft, UserSettings, UserTx
 from bot.storage.records import prescription_from_doc, prescription_to_doc
 from coach_rules import (
@@ -349,37 +349,30 @@ def undo(tx: UserTx, who_: Who, ids: list[int] | None) -> list[Reply]:
 # ---- Telegram handlers ----
 
 
-async def run_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/run [report]: log the words, or ask step by step."""
-    args = " ".join(context.args or [])
-    if args:
-        await respond(
-            update, context, lambda tx, w, now: command_report(tx, w, RUN_FLOW, args, now)
-        )
-    else:
-        await respond(update, context, lambda tx, w, now: start_run(tx, w))
+def ask(tx: UserTx, who_: Who, flow: str) -> list[Reply]:
+    """/run, /walk or /steps with no words: ask for the report."""
+    return start_run(tx, who_) if flow == RUN_FLOW else start_simple(tx, who_, flow)
 
 
-async def walk_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/walk [report]: log the words, or ask for them."""
-    args = " ".join(context.args or [])
-    if args:
-        await respond(
-            update, context, lambda tx, w, now: command_report(tx, w, WALK_FLOW, args, now)
-        )
-    else:
-        await respond(update, context, lambda tx, w, now: start_simple(tx, w, WALK_FLOW))
+def report_command(flow: str) -> Callback:
+    """/run, /walk, /steps: log the words after the command, or ask for them."""
+
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        args = " ".join(context.args or [])
+        if args:
+            await respond(
+                update, context, lambda tx, w, now: command_report(tx, w, flow, args, now)
+            )
+        else:
+            await respond(update, context, lambda tx, w, now: ask(tx, w, flow))
+
+    handler.__doc__ = f"/{flow} [report]: log it, or ask step by step."
+    return handler
 
 
-async def steps_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/steps [count]: log the count, or ask for it."""
-    args = " ".join(context.args or [])
-    if args:
-        await respond(
-            update, context, lambda tx, w, now: command_report(tx, w, STEPS_FLOW, args, now)
-        )
-    else:
-        await respond(update, context, lambda tx, w, now: start_simple(tx, w, STEPS_FLOW))
+run_command = report_command(RUN_FLOW)
+walk_command = report_command(WALK_FLOW)
+steps_command = report_command(STEPS_FLOW)
 
 
 async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
