@@ -6,6 +6,10 @@ INTRO = (
     "Hi{name}! I'm Walk Coach. Tell me about a run and I'll tell you exactly how to walk"
     " after it, and why. Five quick questions first; skip any of them."
 )
+FIRST_CONTACT = (
+    "Hi! I'm Walk Coach: tell me about a run and I'll tell you how to walk after it, and"
+    " why. Send /start to set up (30 seconds), or just try me: 'ran 10k in 52:30'."
+)
 ONBOARDING_DONE = (
     "All set. Now tell me about a run, like 'long run 20 mi 3:05' or 'ran 10k in 52:30',"
     " or tap /run and I'll ask step by step. Steps? Send '7400 steps'."

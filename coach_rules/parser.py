@@ -240,7 +240,8 @@ def _build(p: _Pieces) -> Report | ParseError:
     if p.distance_m is None and seconds is None:
         return ParseError(
             "I couldn't find a distance or a time in that. Try 'ran 10 km 52:30',"
-            " 'walked 45 min' or '7400 steps'."
+            " 'walked 45 min' or '7400 steps'.",
+            unrecognised=True,
         )
     return Run(p.at, p.distance_m, seconds, p.kind, p.effort, p.pain, p.sore, p.note)
 

@@ -109,25 +109,33 @@ def _is_long(ctx: Context) -> bool:
     return run.distance_m >= threshold
 
 
+def _is_today(ctx: Context) -> bool:
+    """A report for an earlier day gets advice for next time, not for 'now'."""
+    return ctx.report.day == ctx.now.date()
+
+
 def _finisher_walk(ctx: Context) -> Advice:
     run = _run(ctx)
     assert run is not None
+    today = _is_today(ctx)
+    lead = "Walk" if today else "Next time, walk"
+    when = "now" if today else "after a run like this"
     if run.distance_m is None:
         # A long run reported by time only: the minimum still holds.
         low = high = ctx.params.cooldown_min_minutes
-        text = f"Walk at least {low} min now, and drink and refuel while you walk."
+        text = f"{lead} at least {low} min {when}, and drink and refuel while you walk."
     else:
         low, high = walk_minutes_for(run.distance_m, ctx.params)
         text = (
-            f"Walk {minute_range(low, high)} now: {_per_mile_phrase(run.distance_m, ctx.units)}."
-            " Drink and refuel while you walk."
+            f"{lead} {minute_range(low, high)} {when}:"
+            f" {_per_mile_phrase(run.distance_m, ctx.units)}. Drink and refuel while you walk."
         )
     return Advice(
         "finisher-walk",
         text,
         "A walk after a long run starts recovery; it's the moment to refuel.",
         ("A7", "A8"),
-        {"walk_min_low": low, "walk_min_high": high},
+        {"walk_min_low": low, "walk_min_high": high, "walk_now": int(today)},
     )
 
 
@@ -139,12 +147,14 @@ def _cooldown_walk(ctx: Context) -> Advice:
         low = high = floor
     else:
         low, high = (max(floor, m) for m in walk_minutes_for(run.distance_m, ctx.params))
+    today = _is_today(ctx)
+    lead = "Cool down" if today else "Next time, cool down"
     return Advice(
         "cooldown-walk",
-        f"Cool down with a {minute_range(low, high)} walk.",
+        f"{lead} with a {minute_range(low, high)} walk.",
         "Walking is active recovery: blood flow and repair with little impact.",
         ("A7", "A12"),
-        {"walk_min_low": low, "walk_min_high": high},
+        {"walk_min_low": low, "walk_min_high": high, "walk_now": int(today)},
     )
 
 

@@ -15,6 +15,8 @@ class ParseError:
     """Why a report was not understood or not believed, in words for the runner."""
 
     message: str
+    # True when nothing in the text looked like a report at all (as opposed to a bad one).
+    unrecognised: bool = False
 
 
 def check_text(text: str, bounds: Bounds = DEFAULT_BOUNDS) -> ParseError | None:

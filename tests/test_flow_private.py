@@ -40,7 +40,7 @@ async def test_onboarding_asks_five_questions_and_stores_answers(
     assert (await bot.reply("New York")).startswith("Time zone: America/New_York.")
     assert (await bot.reply("10,000")).startswith("Step goal: 10,000 a day.")
     assert (await bot.reply("25:99")).startswith("Give the time as HH:MM")
-    assert (await bot.reply("6.45")).startswith("Nudge time: 06:45 your time")
+    assert (await bot.reply("6.45am")).startswith("Nudge time: 06:45 your time")
     done = await bot.reply("154 lb")
     assert done.startswith("Weight: 69.9 kg.\nAll set.")
     settings, state, activities = stored(tmp_path)
@@ -364,7 +364,16 @@ async def test_bad_reports_get_a_friendly_reason_and_store_nothing(
 
 async def test_bad_report_from_a_new_user_creates_no_file(bot: Runner, tmp_path: Path) -> None:
     assert "faster than 2:30 min/km" in await bot.reply("ran 10 km 20:00")
+    greeting = await bot.reply("hi")
+    assert greeting.startswith("Hi! I'm Walk Coach") and "/start" in greeting
     assert stored(tmp_path) is None
+
+
+async def test_report_for_an_earlier_day_is_advice_for_next_time(bot: Runner) -> None:
+    await onboard(bot, "mi")
+    reply = (await bot.say("long run 20 mi 3:05 yesterday"))[-1]
+    assert reply.text.startswith("Next time, walk 10-20 min after a run like this:")
+    assert [label for label, _ in reply.buttons[0]] == ["Why?", "Undo"]
 
 
 @pytest.mark.parametrize(

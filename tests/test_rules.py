@@ -59,8 +59,20 @@ def test_finisher_threshold_follows_history(units: Units) -> None:
     long_enough = evaluate(_run(12 * KM, 70), history, _profile(units), NOW)
     short = evaluate(_run(11.9 * KM, 70), history, _profile(units), NOW)
     assert long_enough.rule_ids[0] == "finisher-walk"
-    assert long_enough.items[0].numbers == {"walk_min_low": 4, "walk_min_high": 7}
+    assert long_enough.items[0].numbers == {"walk_min_low": 4, "walk_min_high": 7, "walk_now": 1}
     assert short.rule_ids[0] == "cooldown-walk"
+
+
+@pytest.mark.parametrize("units", [Units.KM, Units.MI])
+def test_walk_advice_for_an_earlier_day_is_for_next_time(units: Units) -> None:
+    yesterday = NOW - timedelta(days=1)
+    long_run = evaluate(
+        _run(20 * MI, 185, RunKind.LONG, at=yesterday), History(), _profile(units), NOW
+    )
+    assert long_run.items[0].text.startswith("Next time, walk 10-20 min after a run like this:")
+    assert long_run.items[0].numbers["walk_now"] == 0
+    short = evaluate(_run(5 * KM, 28, at=yesterday), History(), _profile(units), NOW)
+    assert short.items[0].text == "Next time, cool down with a 3 min walk."
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,7 @@ def _done_button(prescription: Prescription) -> Button | None:
     head = prescription.headline
     if head is None:
         return None
-    if head.rule_id in ("finisher-walk", "cooldown-walk"):
+    if head.rule_id in ("finisher-walk", "cooldown-walk") and head.numbers.get("walk_now"):
         minutes = int(head.numbers["walk_min_low"])
         return Button(f"Done: walked {minutes} min", f"rx:done:{minutes}:0")
     if head.rule_id == "step-floor" and head.numbers.get("gap", 0) > 0:
@@ -105,6 +105,8 @@ def _parse_and_log(
     now = now_for(settings, now_utc)
     report = parse_report(text, Units(settings.units), now)
     if isinstance(report, ParseError):
+        if report.unrecognised and tx.settings() is None:
+            return [Reply(texts.FIRST_CONTACT)]
         return [Reply(report.message)]
     return [log_report(tx, settings, report, now, ends_question)]
 
