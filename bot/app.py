@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from telegram import BotCommand
@@ -10,6 +12,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -17,11 +20,16 @@ from telegram.request import BaseRequest
 
 from bot import texts
 from bot.errors import on_error
-from bot.flows import account, insights, onboarding, reporting, router
+from bot.flows import account, insights, nudging, onboarding, reporting, router
 from bot.flows.fields import Field
-from bot.runtime import SERVICES_KEY, Callback, Clock, Services, system_clock
+from bot.nudges.index import NudgeIndex
+from bot.nudges.journal import IndexJournal, scheduler_state_path
+from bot.nudges.scheduler import Scheduler
+from bot.runtime import SERVICES_KEY, Callback, Clock, Services, services, system_clock
 from bot.settings import Settings
 from bot.storage import Repository
+
+logger = logging.getLogger("walkcoach")
 
 # New messages in private chats only: an edited message must not log a run twice.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -60,6 +68,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "run": reporting.run_button,
         "rx": reporting.prescription_button,
         "del": account.delete_button,
+        "nudge": nudging.nudge_button,
+        "fu": nudging.followup_button,
     }
     for prefix, callback in buttons.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=rf"^{prefix}:"))
@@ -80,6 +90,46 @@ async def announce_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> N
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
 
 
+async def on_startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Load the nudge index, then register the command menu."""
+    svc = app.bot_data[SERVICES_KEY]
+    count = await asyncio.to_thread(svc.journal.load)
+    logger.info("schedule index loaded: %s runners", count)
+    await announce_commands(app)
+
+
+async def on_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Snapshot the nudge index so the next start reads almost nothing."""
+    await asyncio.to_thread(app.bot_data[SERVICES_KEY].journal.close)
+
+
+async def minute_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one repeating job: every due nudge, follow-up and weekly summary."""
+    await services(context).scheduler.tick(context.bot)
+
+
+def _services(settings: Settings, clock: Clock) -> Services:
+    repo = Repository(settings.data_dir)
+    index = NudgeIndex()
+    journal = IndexJournal(repo.store, index)
+    repo.store.watcher = journal
+    scheduler = Scheduler(repo, index, scheduler_state_path(settings.data_dir), clock)
+    return Services(repo, clock, scheduler, journal)
+
+
+def _schedule_minute_job(app: Application[Any, Any, Any, Any, Any, Any], clock: Clock) -> None:
+    now = clock()
+    first = 60 - now.second + 1  # a second into the next minute
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        minute_job,
+        interval=60,
+        first=first,
+        name="minute",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
+    )
+
+
 def build_application(
     settings: Settings,
     *,
@@ -93,7 +143,8 @@ def build_application(
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .post_init(announce_commands)
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -101,6 +152,7 @@ def build_application(
         # PTB types the builder's limiter by its rate-limit argument type; ours takes a dict.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
-    app.bot_data[SERVICES_KEY] = Services(Repository(settings.data_dir), clock)
+    app.bot_data[SERVICES_KEY] = _services(settings, clock)
     register_handlers(app)
+    _schedule_minute_job(app, clock)
     return app

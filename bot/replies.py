@@ -33,6 +33,8 @@ class Reply:
     buttons: Keyboard = ()
     ask_location: bool = False
     document: Document | None = None
+    # A PNG sent as a photo; `text` becomes its caption.
+    photo: bytes | None = None
 
 
 def row(*buttons: Button) -> tuple[Button, ...]:

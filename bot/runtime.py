@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram import (
+    Bot,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -36,6 +37,9 @@ class Services:
 
     repo: Repository
     clock: Clock
+    # The scheduler (bot.nudges); typed loosely here so runtime stays below the flows.
+    scheduler: Any = None
+    journal: Any = None
 
 
 SERVICES_KEY = "walkcoach.services"
@@ -84,11 +88,8 @@ def _markup(
     return None
 
 
-async def send(
-    context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int,
-    replies: Sequence[Reply],
-    remove_keyboard: bool = False,
+async def send_to(
+    bot: Bot, chat_id: int, replies: Sequence[Reply], remove_keyboard: bool = False
 ) -> None:
     """Send replies in order; the first one also clears a location keyboard if asked to."""
     for index, reply in enumerate(replies):
@@ -96,14 +97,28 @@ async def send(
         if markup is None and remove_keyboard and index == 0:
             markup = ReplyKeyboardRemove()
         if reply.document is not None:
-            await context.bot.send_document(
+            await bot.send_document(
                 chat_id,
                 document=reply.document.content,
                 filename=reply.document.filename,
                 caption=reply.document.caption or None,
             )
-            continue
-        await context.bot.send_message(chat_id, reply.text, reply_markup=markup)
+        elif reply.photo is not None:
+            await bot.send_photo(
+                chat_id, photo=reply.photo, caption=reply.text or None, reply_markup=markup
+            )
+        else:
+            await bot.send_message(chat_id, reply.text, reply_markup=markup)
+
+
+async def send(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    replies: Sequence[Reply],
+    remove_keyboard: bool = False,
+) -> None:
+    """Send replies to a chat from a handler."""
+    await send_to(context.bot, chat_id, replies, remove_keyboard)
 
 
 Step = Callable[[UserTx, Who, datetime], list[Reply]]

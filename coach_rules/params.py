@@ -33,6 +33,8 @@ class CoachParams:
     brisk_cadence_spm: int = 100
     # A10: walking minutes per running minute
     walk_per_run_ratio: float = 3.0
+    # A11: an easy 3-4 mile run takes 25-35 min; the middle, when a runner has no history
+    default_easy_minutes: int = 30
     # easy-swap: load ratio and effort above which an easy run becomes a walk
     easy_swap_load_ratio: float = 1.3
     easy_swap_effort: int = 7

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
 from coach_rules.load import load_ratio, long_run_threshold_m
-from coach_rules.models import DaySteps, History, Profile, Report, Run, RunKind, Walk
+from coach_rules.models import DaySteps, History, Profile, Report, Run, RunKind, Walk, days_back
 from coach_rules.params import DEFAULT_PARAMS, CoachParams
 from coach_rules.prescription import Advice, Prescription
 from coach_rules.tips import next_tip
@@ -178,19 +179,36 @@ def _swap_reasons(ctx: Context) -> list[str]:
     return reasons
 
 
-def _easy_swap(ctx: Context) -> Advice:
-    run = _run(ctx)
-    assert run is not None and run.duration_s
-    run_min = round(run.duration_s / 60)
-    triple = round(run_min * ctx.params.walk_per_run_ratio)
+def easy_swap_advice(run_min: int, why: str, params: CoachParams = DEFAULT_PARAMS) -> Advice:
+    """The next easy run as a walk: 3x its minutes (A10) or the same minutes (A11)."""
+    triple = round(run_min * params.walk_per_run_ratio)
     return Advice(
         "easy-swap",
         f"Make your next easy run a walk: {triple} min (3 min of walking per running minute)"
         f" or {run_min} min (same time on your feet).",
-        "Walk instead: " + ", ".join(_swap_reasons(ctx)) + "; walking lands at half the impact.",
+        f"Walk instead: {why}; walking lands at half the impact.",
         ("A10", "A11", "A5"),
         {"walk_min_3to1": triple, "walk_min_same": run_min},
     )
+
+
+def _easy_swap(ctx: Context) -> Advice:
+    run = _run(ctx)
+    assert run is not None and run.duration_s
+    return easy_swap_advice(round(run.duration_s / 60), ", ".join(_swap_reasons(ctx)), ctx.params)
+
+
+def typical_easy_minutes(
+    history: History, today: date, params: CoachParams = DEFAULT_PARAMS
+) -> int:
+    """The runner's usual easy run in minutes (28-day median), else A11's 25-35 min middle."""
+    first = days_back(today, params.long_run_window_days)
+    minutes = [
+        r.duration_s / 60
+        for r in history.runs_between(first, today)
+        if r.kind in (RunKind.EASY, RunKind.RECOVERY) and r.duration_s
+    ]
+    return round(statistics.median(minutes)) if minutes else params.default_easy_minutes
 
 
 def _load_spike_applies(ctx: Context) -> bool:

@@ -75,7 +75,8 @@ class Runner:
 
     async def reply(self, text: str) -> str:
         """Send a text; returns all message texts the bot sent back, joined."""
-        return "\n".join(c.text for c in await self.say(text) if c.method == "sendMessage")
+        calls = await self.say(text)
+        return "\n".join(c.text for c in calls if c.method in ("sendMessage", "sendPhoto"))
 
     async def tap(self, data: str, message_id: int = 999) -> list[Call]:
         """Tap an inline button."""
@@ -115,10 +116,25 @@ def default_now() -> datetime:
 
 
 async def started_app(
-    data_dir: Path, clock: FakeClock
+    data_dir: Path,
+    clock: FakeClock,
+    request: RecordingRequest | None = None,
+    rate_limiter: bool = True,
 ) -> tuple[Application[Any, Any, Any, Any, Any, Any], RecordingRequest]:
     """The real application, initialised against the offline request."""
-    request = RecordingRequest()
-    app = build_application(settings_for(data_dir), request=request, clock=clock)
+    request = request or RecordingRequest()
+    app = build_application(
+        settings_for(data_dir), request=request, clock=clock, rate_limiter=rate_limiter
+    )
     await app.initialize()
+    # What run_polling does after initialize: load the schedule, register the commands.
+    assert app.post_init is not None
+    await app.post_init(app)
     return app, request
+
+
+async def stopped_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """What run_polling does on the way out: shut down, then the post-shutdown hook."""
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 FAKE_API = "http://bot-api.invalid"
@@ -32,7 +33,8 @@ class Call:
 
     @property
     def text(self) -> str:
-        return str(self.params.get("text", ""))
+        """A message's text, or a photo's or file's caption."""
+        return str(self.params.get("text") or self.params.get("caption") or "")
 
     @property
     def buttons(self) -> list[list[tuple[str, str]]]:
@@ -64,6 +66,10 @@ class RecordingRequest(BaseRequest):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._message_ids = itertools.count(1000)
+        # chat_id -> Bot API error answers to give (in order) before succeeding again.
+        self.failures: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        # chat_id -> how many times to raise a network error before succeeding again.
+        self.network_errors: dict[int, int] = {}
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -96,6 +102,16 @@ class RecordingRequest(BaseRequest):
                 data = content if isinstance(content, bytes) else content.read()
                 files[part] = (str(filename), data)
         self.calls.append(Call(name, params, files))
+        chat = (
+            int(params["chat_id"]) if str(params.get("chat_id", "x")).lstrip("-").isdigit() else 0
+        )
+        if self.network_errors.get(chat, 0) > 0:
+            self.network_errors[chat] -= 1
+            raise NetworkError("connection reset (simulated)")
+        queued = self.failures.get(chat)
+        if queued:
+            status, body = queued.pop(0)
+            return status, json.dumps({"ok": False, "error_code": status, **body}).encode()
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
@@ -116,6 +132,12 @@ class RecordingRequest(BaseRequest):
                 message["document"] = {"file_id": "doc1", "file_unique_id": "doc1u"}
             return message
         return True
+
+    def block(self, chat_id: int) -> None:
+        """From now on this runner has blocked the bot."""
+        self.failures[chat_id] = [
+            (403, {"description": "Forbidden: bot was blocked by the user"})
+        ] * 1000
 
     def sent(self) -> list[Call]:
         """Messages and files the bot sent, in order."""

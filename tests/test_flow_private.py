@@ -239,7 +239,10 @@ async def test_today_and_week(bot: Runner, clock: FakeClock) -> None:
         "600 steps to your 8,000: 6 min of brisk walking (100 steps/min) closes the gap.",
         "Today: run 10 km in 50:00; walk 45 min 3.2 km.",
     ]
-    week = (await bot.reply("/week")).splitlines()
+    photo = (await bot.say("/week"))[-1]
+    assert photo.method == "sendPhoto"
+    assert photo.files["photo"][1].startswith(b"\x89PNG")
+    week = photo.text.splitlines()
     assert week[0] == "Your week, Fri 20 Nov - Thu 26 Nov"
     assert week[1] == "Running: 50 min · Walking: 45 min"
     assert week[2] == "Moderate-equivalent: 145 of 150 min (running counts double)"

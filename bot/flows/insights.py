@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.flows.common import history_for, now_for, profile_of, settings_for
+from bot.nudges.chart import week_chart_png
 from bot.replies import Reply
 from bot.runtime import Who, respond
 from bot.storage import UserTx
@@ -45,7 +46,7 @@ def week(tx: UserTx, who_: Who, now_utc: datetime) -> list[Reply]:
     settings = settings_for(tx, who_)
     now = now_for(settings, now_utc)
     figures = weekly_figures(history_for(tx, now, None), profile_of(settings), now.date())
-    return [Reply(render_week(figures))]
+    return [Reply(render_week(figures), photo=week_chart_png(figures))]
 
 
 async def today_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -96,8 +96,12 @@ def direct(tx: UserTx, who_: Who, field: Field, args: str) -> list[Reply]:
 
 def nudge_direct(tx: UserTx, who_: Who, args: str) -> list[Reply]:
     """/nudge HH:MM, /nudge off, /nudge on (back to the last time, or 19:00)."""
+    settings = settings_for(tx, who_)
+    if settings.nudge_paused_until and args.strip():
+        # Any explicit /nudge choice ends a pause.
+        settings.nudge_paused_until = None
+        remember(tx, settings)
     if args.strip().lower() == "on":
-        settings = settings_for(tx, who_)
         return direct(tx, who_, Field.NUDGE, settings.nudge or "19:00")
     return direct(tx, who_, Field.NUDGE, args)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from telegram import Update
@@ -90,6 +90,10 @@ def log_report(
     history = history_for(tx, now, state.last_tip_id)
     prescription = evaluate(report, history, profile_of(settings), now)
     new_id = tx.add_activity(report, now)
+    finisher = prescription.item("finisher-walk")
+    if finisher is not None and finisher.numbers.get("walk_now"):
+        # Ask how the legs feel the next morning.
+        state.followup_on = (now.date() + timedelta(days=1)).isoformat()
     state.last_prescription = prescription_to_doc(prescription)
     state.last_tip_id = prescription.tip.id if prescription.tip else state.last_tip_id
     state.undo = [*state.undo, [new_id]][-UNDO_DEPTH:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from coach_rules import Activity, Advice, DaySteps, Prescription, Run, RunKind, Tip, Walk
 from coach_rules.models import DEFAULT_STEP_GOAL
@@ -28,6 +28,8 @@ class UserSettings:
     more_mileage: bool = False
     onboarded: bool = False
     blocked: bool = False
+    # ISO date: no nudges up to and including this day (the nudge's "pause" buttons).
+    nudge_paused_until: str | None = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> UserSettings:
@@ -60,6 +62,10 @@ class UserState:
     undo: list[list[int]] = field(default_factory=list)
     # Prescription messages whose Done was already pressed (a double tap logs once).
     done_messages: list[int] = field(default_factory=list)
+    # ISO local date of the morning follow-up after a long run, while one is pending.
+    followup_on: str | None = None
+    # What the scheduler sent, by kind ("daily", "weekly", "followup"): the local date.
+    sent: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> UserState:
@@ -71,6 +77,8 @@ class UserState:
             last_tip_id=doc.get("last_tip_id"),
             undo=[list(ids) for ids in doc.get("undo", [])],
             done_messages=list(doc.get("done_messages", [])),
+            followup_on=doc.get("followup_on"),
+            sent=dict(doc.get("sent", {})),
         )
 
     def to_doc(self) -> dict[str, Any]:
@@ -81,7 +89,25 @@ class UserState:
             "last_tip_id": self.last_tip_id,
             "undo": self.undo,
             "done_messages": self.done_messages,
+            "followup_on": self.followup_on,
+            "sent": self.sent,
         }
+
+
+class ScheduleKey(NamedTuple):
+    """What the scheduler's index needs to know about a runner."""
+
+    timezone: str
+    nudge: str | None
+    blocked: bool
+    followup_on: str | None
+
+
+def schedule_key(settings: UserSettings | None, state: UserState) -> ScheduleKey | None:
+    """The runner's schedule, or None for someone without settings."""
+    if settings is None:
+        return None
+    return ScheduleKey(settings.timezone, settings.nudge, settings.blocked, state.followup_on)
 
 
 def activity_to_doc(activity: Activity, logged_at: datetime) -> dict[str, Any]:

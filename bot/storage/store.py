@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
@@ -24,10 +24,12 @@ from tinydb.table import Document
 
 from bot.storage.atomic import AtomicJSONStorage
 from bot.storage.records import (
+    ScheduleKey,
     UserSettings,
     UserState,
     activity_from_doc,
     activity_to_doc,
+    schedule_key,
 )
 from coach_rules import Activity
 
@@ -42,6 +44,16 @@ class StoredActivity:
     id: int
     activity: Activity
     doc: dict[str, Any]
+
+
+class ScheduleWatcher(Protocol):
+    """Told when a runner's schedule changes (the nudge index and its journal)."""
+
+    def before_commit(self, user_id: int) -> None:
+        """The change is about to be written: note it durably first."""
+
+    def after_commit(self, user_id: int, key: ScheduleKey | None) -> None:
+        """The change is on disk (key None: the runner is gone)."""
 
 
 class UserTx:
@@ -67,6 +79,10 @@ class UserTx:
     def put_state(self, state: UserState) -> None:
         """Store the conversation state."""
         self._db.table("state").upsert(Document(state.to_doc(), doc_id=_SINGLETON_ID))
+
+    def schedule_key(self) -> ScheduleKey | None:
+        """What the scheduler needs to know about this runner right now."""
+        return schedule_key(self.settings(), self.state())
 
     def add_activity(self, activity: Activity, logged_at: datetime) -> int:
         """Store an activity; returns its id."""
@@ -94,6 +110,7 @@ class UserStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.users_dir = root / "users"
+        self.watcher: ScheduleWatcher | None = None
 
     def path_for(self, user_id: int) -> Path:
         """users/ab/cd/<id>.json, ab/cd from a hash so folders stay small."""
@@ -111,8 +128,18 @@ class UserStore:
 
     def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
         """Run `fn` on the user's data; its changes are written once, atomically."""
+        watcher = self.watcher
         with self._open(user_id) as db:
-            return fn(UserTx(db))
+            tx = UserTx(db)
+            before = tx.schedule_key() if watcher else None
+            result = fn(tx)
+            after = tx.schedule_key() if watcher else None
+            if watcher and after != before:
+                # Journal first: a crash between the two leaves a note to re-read this file.
+                watcher.before_commit(user_id)
+        if watcher and after != before:
+            watcher.after_commit(user_id, after)
+        return result
 
     def exists(self, user_id: int) -> bool:
         """Whether anything is stored for the user."""
@@ -121,10 +148,15 @@ class UserStore:
     def delete(self, user_id: int) -> bool:
         """Remove every stored trace of the user."""
         path = self.path_for(user_id)
+        if self.watcher:
+            self.watcher.before_commit(user_id)
         try:
             path.unlink()
         except FileNotFoundError:
             return False
+        finally:
+            if self.watcher:
+                self.watcher.after_commit(user_id, None)
         return True
 
     def user_ids(self) -> Iterator[int]:

@@ -1,0 +1,438 @@
+"""Scheduled messages with a controllable clock: the minute job is triggered, never slept for."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.nudges.chart import week_figure
+from bot.nudges.index import wall_minutes
+from bot.runtime import SERVICES_KEY, Services
+from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
+from tests.flowkit import FakeClock, Runner, started_app, stopped_app, stored
+from tests.offline import Call, RecordingRequest
+
+BERLIN, TOKYO, NEW_YORK = "Europe/Berlin", "Asia/Tokyo", "America/New_York"
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    """The app, its offline Bot API, the clock, and the runners."""
+
+    app: Any
+    request: RecordingRequest
+    clock: FakeClock
+    data: Path
+    slept: list[float] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        found = self.app.bot_data[SERVICES_KEY]
+        assert isinstance(found, Services)
+        return found
+
+    def runner(self, user_id: int) -> Runner:
+        return Runner(self.app, self.request, user_id=user_id, first_name=f"R{user_id}")
+
+    async def join(self, user_id: int, zone: str = BERLIN, nudge: str = "19:00") -> Runner:
+        bot = self.runner(user_id)
+        await bot.say("/start")
+        await bot.tap("set:units:km")
+        await bot.say(zone)
+        await bot.tap("set:goal:skip")
+        await bot.say(nudge)
+        await bot.tap("set:weight:skip")
+        return bot
+
+    async def at(self, moment: datetime) -> list[Call]:
+        """Move the clock and run the minute job; returns what was sent."""
+        self.clock.now = moment
+        before = len(self.request.calls)
+        await self.services.scheduler.tick(self.app.bot)
+        return [c for c in self.request.calls[before:] if c.method.startswith("send")]
+
+
+async def _fake_sleep(world: World, seconds: float) -> None:
+    world.slept.append(seconds)
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    # Without PTB's limiter, so the scheduler's own 429 and network handling is what runs.
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    w = World(app, request, clock, tmp_path)
+    w.services.scheduler.sleep = lambda s: _fake_sleep(w, s)
+    await w.at(clock.now)  # the scheduler starts counting here
+    try:
+        yield w
+    finally:
+        await stopped_app(app)
+
+
+def to(calls: list[Call], chat: int) -> list[Call]:
+    return [c for c in calls if int(c.params["chat_id"]) == chat]
+
+
+async def test_daily_nudge_numbers_and_once_only(world: World) -> None:
+    bot = await world.join(1)
+    await bot.say("5200 steps")
+    assert await world.at(utc(2026, 11, 26, 17, 59)) == []
+    sent = await world.at(utc(2026, 11, 26, 18, 0))  # 19:00 in Berlin
+    assert len(sent) == 1
+    lines = sent[0].text.splitlines()
+    assert lines[0] == "Evening check-in: 5,200 of your 8,000 steps today."
+    assert lines[1] == (
+        "2,800 steps to your 8,000: 28 min of brisk walking (100 steps/min) closes the gap."
+    )
+    assert lines[2] == "Brisk is 9:19-14:55 min/km."
+    assert lines[3].startswith("Tip: ")
+    assert [label for label, _ in sent[0].buttons[0]] == [
+        "Pause 3 days",
+        "Pause a week",
+        "Nudges off",
+    ]
+    assert await world.at(utc(2026, 11, 26, 18, 0, 30)) == []
+    assert await world.at(utc(2026, 11, 26, 18, 5)) == []
+    assert stored(world.data, 1)[1].sent["daily"] == "2026-11-26"
+
+
+async def test_mile_runner_gets_brisk_pace_in_miles(world: World) -> None:
+    bot = await world.join(2)
+    await bot.say("/units mi")
+    await bot.say("7000 steps")
+    sent = await world.at(utc(2026, 11, 26, 18, 0))
+    assert "Brisk is 15:00-24:00 min/mi." in sent[0].text
+    assert "1,000 steps to your 8,000: 10 min of brisk walking" in sent[0].text
+
+
+async def test_goal_met_means_no_nudge(world: World) -> None:
+    bot = await world.join(1)
+    await bot.say("8000 steps")
+    assert await world.at(utc(2026, 11, 26, 18, 0)) == []
+
+
+async def test_no_steps_logged_asks_and_a_number_answers(world: World) -> None:
+    bot = await world.join(1)
+    sent = await world.at(utc(2026, 11, 26, 18, 0))
+    assert sent[0].text.startswith("Evening check-in: how many steps so far today?")
+    reply = await bot.reply("6400")
+    assert reply.startswith("1,600 steps to your 8,000: 16 min of brisk walking")
+    assert stored(world.data, 1)[2][-1]["steps"] == 6400
+
+
+async def test_each_time_zone_fires_at_its_own_local_time(world: World) -> None:
+    await world.join(1, BERLIN)
+    await world.join(2, TOKYO)
+    await world.join(3, NEW_YORK)
+    tokyo = await world.at(utc(2026, 11, 26, 10, 0))  # 19:00 JST
+    assert [int(c.params["chat_id"]) for c in tokyo] == [2]
+    assert await world.at(utc(2026, 11, 26, 17, 0)) == []
+    berlin = await world.at(utc(2026, 11, 26, 18, 0))  # 19:00 CET
+    assert [int(c.params["chat_id"]) for c in berlin] == [1]
+    new_york = await world.at(utc(2026, 11, 27, 0, 0))  # 19:00 EST
+    assert [int(c.params["chat_id"]) for c in new_york] == [3]
+
+
+async def test_catch_up_after_a_late_tick(world: World) -> None:
+    await world.join(1)
+    # APScheduler skipped ticks: the next one handles every minute since the last.
+    sent = await world.at(utc(2026, 11, 26, 18, 7))
+    assert len(to(sent, 1)) == 1
+
+
+async def test_spring_forward_never_skips(world: World) -> None:
+    # Berlin, Sunday 28 March 2027: 02:00 CET jumps to 03:00 CEST; 02:30 never exists.
+    await world.join(1, BERLIN, "02:30")
+    await world.join(2, BERLIN, "19:00")
+    await world.at(utc(2027, 3, 28, 0, 0))
+    assert await world.at(utc(2027, 3, 28, 0, 59)) == []  # 01:59 CET
+    jumped = await world.at(utc(2027, 3, 28, 1, 0))  # 03:00 CEST
+    # The daily nudge, and (a Sunday) the weekly summary, once each.
+    assert [(c.method, int(c.params["chat_id"])) for c in jumped] == [
+        ("sendMessage", 1),
+        ("sendPhoto", 1),
+    ]
+    assert await world.at(utc(2027, 3, 28, 1, 30)) == []
+    evening = await world.at(utc(2027, 3, 28, 17, 0))  # 19:00 CEST
+    assert [int(c.params["chat_id"]) for c in evening] == [2, 2]
+
+
+async def test_fall_back_never_doubles(world: World) -> None:
+    # Berlin, Sunday 31 October 2027: 03:00 CEST goes back to 02:00 CET; 02:30 happens twice.
+    await world.join(1, BERLIN, "02:30")
+    await world.at(utc(2027, 10, 31, 0, 0))
+    first = await world.at(utc(2027, 10, 31, 0, 30))  # 02:30 CEST
+    assert [c.method for c in first] == ["sendMessage", "sendPhoto"]
+    again = await world.at(utc(2027, 10, 31, 1, 40))  # through 02:30 CET
+    assert again == []
+    next_day = await world.at(utc(2027, 11, 1, 1, 30))  # 02:30 CET
+    assert [c.method for c in next_day] == ["sendMessage"]
+
+
+def test_wall_minutes_across_transitions() -> None:
+    gap = wall_minutes(utc(2027, 3, 28, 0, 59), utc(2027, 3, 28, 1, 0), BERLIN)
+    assert gap[0] == "02:00" and gap[-1] == "03:00" and len(gap) == 61
+    assert wall_minutes(utc(2027, 10, 31, 0, 59), utc(2027, 10, 31, 1, 0), BERLIN) == ["02:00"]
+    assert wall_minutes(utc(2026, 11, 26, 17, 59), utc(2026, 11, 26, 18, 0), BERLIN) == ["19:00"]
+
+
+async def test_blocked_runner_is_skipped_until_they_write(world: World) -> None:
+    bot = await world.join(1)
+    await world.join(2)
+    world.request.block(1)
+    sent = await world.at(utc(2026, 11, 26, 18, 0))
+    assert [int(c.params["chat_id"]) for c in sent] == [1, 2]  # 1 was tried: 403
+    assert stored(world.data, 1)[0].blocked is True
+    assert "daily" not in stored(world.data, 1)[1].sent
+    nothing = await world.at(utc(2026, 11, 27, 18, 0))
+    assert [int(c.params["chat_id"]) for c in nothing] == [2]
+    world.request.failures.pop(1)
+    await bot.say("7000 steps")  # talking again unblocks
+    assert stored(world.data, 1)[0].blocked is False
+    back = await world.at(utc(2026, 11, 28, 18, 0))
+    assert sorted(int(c.params["chat_id"]) for c in back) == [1, 2]
+
+
+async def test_retry_after_is_waited_out(world: World) -> None:
+    await world.join(1)
+    world.request.failures[1] = [
+        (429, {"description": "Too Many Requests: retry after 7", "parameters": {"retry_after": 7}})
+    ]
+    sent = await world.at(utc(2026, 11, 26, 18, 0))
+    assert len(sent) == 2  # the refused try, then the real one
+    assert world.slept == [7.0]
+    assert stored(world.data, 1)[1].sent["daily"] == "2026-11-26"
+
+
+async def test_network_errors_are_retried_then_given_up(world: World) -> None:
+    await world.join(1)
+    await world.join(2)
+    world.request.network_errors[1] = 2
+    world.request.network_errors[2] = 99
+    await world.at(utc(2026, 11, 26, 18, 0))
+    assert stored(world.data, 1)[1].sent["daily"] == "2026-11-26"
+    assert "daily" not in stored(world.data, 2)[1].sent
+    # runner 1: two failures then success; runner 2: gives up after 4 tries
+    assert sorted(world.slept) == [1.0, 1.0, 2.0, 2.0, 4.0]
+
+
+async def test_one_failure_never_stops_the_others(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for uid in (1, 2, 3):
+        await world.join(uid)
+    from bot.nudges import messages
+
+    real = messages._daily
+
+    def broken_for_two(tx: Any, settings: Any, now: datetime) -> Any:
+        if settings.user_id == 2:
+            raise RuntimeError("corrupt data for one runner")
+        return real(tx, settings, now)
+
+    monkeypatch.setattr(messages, "_daily", broken_for_two)
+    sent = await world.at(utc(2026, 11, 26, 18, 0))
+    assert sorted(int(c.params["chat_id"]) for c in sent) == [1, 3]
+
+
+class GatedRequest(RecordingRequest):
+    """Lets `allowed` messages through, then hangs, like a process about to die."""
+
+    def __init__(self, allowed: int) -> None:
+        super().__init__()
+        self.allowed = allowed
+        self.reached = asyncio.Event()
+
+    async def do_request(
+        self, url: str, method: str, request_data: Any = None, *a: Any, **k: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/sendMessage"):
+            if self.allowed == 0:
+                self.reached.set()
+                await asyncio.Event().wait()
+            self.allowed -= 1
+        return await super().do_request(url, method, request_data, *a, **k)
+
+
+async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 17, 0))
+    gated = GatedRequest(allowed=10**6)
+    app, _ = await started_app(tmp_path, clock, request=gated, rate_limiter=False)
+    scheduler = app.bot_data[SERVICES_KEY].scheduler
+    for uid in range(1, 6):
+        bot = Runner(app, gated, user_id=uid)
+        await bot.say("/start")
+        await bot.say("/cancel")
+    await scheduler.tick(app.bot)
+    scheduler._slots = asyncio.Semaphore(1)  # one at a time, so the cut is clean
+    gated.allowed = 2
+    before = len(gated.calls)
+    clock.now = utc(2026, 11, 26, 19, 0)  # 19:00 in UTC, the default zone
+    task = asyncio.create_task(scheduler.tick(app.bot))
+    await asyncio.wait_for(gated.reached.wait(), timeout=10)
+    task.cancel()  # the process dies here: two runners nudged, three not
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    first = [int(c.params["chat_id"]) for c in gated.calls[before:] if c.method == "sendMessage"]
+    await app.shutdown()
+
+    clock.now = utc(2026, 11, 26, 19, 1)
+    app2, request2 = await started_app(tmp_path, clock, rate_limiter=False)
+    await app2.bot_data[SERVICES_KEY].scheduler.tick(app2.bot)
+    second = [int(c.params["chat_id"]) for c in request2.calls if c.method == "sendMessage"]
+    delivered = first[:2] + second
+    assert sorted(delivered) == [1, 2, 3, 4, 5]  # everyone once: none lost, none doubled
+    await stopped_app(app2)
+
+
+async def test_long_run_follow_up_next_morning(world: World) -> None:
+    bot = await world.join(1)
+    world.clock.now = utc(2026, 11, 26, 10, 0)
+    await bot.say("long run 30 km 2:50:00")
+    assert stored(world.data, 1)[1].followup_on == "2026-11-27"
+    await world.at(utc(2026, 11, 26, 10, 0))
+    sent = await world.at(utc(2026, 11, 27, 7, 0))  # 08:00 in Berlin
+    assert len(sent) == 1
+    assert sent[0].text == "Morning! How do your legs feel after yesterday's long run?"
+    assert sent[0].button("Sore") == "fu:sore"
+    assert await world.at(utc(2026, 11, 28, 7, 0)) == []
+    answer = await bot.tap("fu:sore")
+    assert answer[-1].text.startswith(
+        "Make your next easy run a walk: 90 min (3 min of walking per running minute)"
+        " or 30 min (same time on your feet)."
+    )
+    fresh = await bot.tap("fu:fresh")
+    assert fresh[-1].text.startswith("Great: legs that bounce back")
+
+
+async def test_follow_up_swap_uses_the_runners_usual_easy_run(world: World) -> None:
+    bot = await world.join(1)
+    world.clock.now = utc(2026, 11, 24, 10, 0)
+    await bot.say("easy 8 km 40 min")
+    world.clock.now = utc(2026, 11, 26, 10, 0)
+    await bot.say("long run 30 km 2:50:00")
+    answer = await bot.tap("fu:sore")
+    assert "120 min (3 min of walking per running minute) or 40 min" in answer[-1].text
+
+
+async def test_weekly_summary_on_sunday_with_chart(world: World) -> None:
+    bot = await world.join(1)
+    world.clock.now = utc(2026, 11, 29, 9, 0)  # Sunday
+    await bot.say("ran 10 km 50:00")
+    await bot.say("walked 45 min 3.2 km")
+    await bot.say("6000 steps")
+    await world.at(utc(2026, 11, 29, 9, 0))
+    sent = await world.at(utc(2026, 11, 29, 18, 0))
+    assert [c.method for c in sent] == ["sendMessage", "sendPhoto"]
+    summary = sent[1]
+    assert summary.files["photo"][1].startswith(b"\x89PNG")
+    lines = summary.text.splitlines()
+    assert lines[0] == "Your week, Mon 23 Nov - Sun 29 Nov"
+    assert lines[1] == "Running: 50 min · Walking: 45 min"
+    assert lines[2] == "Moderate-equivalent: 145 of 150 min (running counts double)"
+    assert lines[3] == "Days at 8,000+ steps: 0 of 7 (1 with a count logged)"
+    assert lines[4].startswith("Load: not enough history yet")
+    assert (
+        lines[5] == "Impact avoided: 4,500 walking steps at 52% less impact per step than running."
+    )
+    assert lines[-1] == (
+        "145 of 150 moderate-equivalent minutes this week: 5 min of brisk walking gets you there."
+    )
+    assert await world.at(utc(2026, 11, 30, 18, 0)) != []  # Monday: a daily nudge only
+    assert all(c.method == "sendMessage" for c in await world.at(utc(2026, 12, 1, 18, 0)))
+
+
+def test_chart_has_a_bar_per_day_and_the_goal_line() -> None:
+    now = utc(2026, 11, 29, 12, 0)
+    history = History.of(
+        [
+            DaySteps(now, 9000),
+            DaySteps(now - timedelta(days=2), 5000),
+            Run(now - timedelta(days=1), 10_000, 3000, RunKind.EASY),
+            Walk(now, 2700, 3200),
+        ]
+    )
+    fig = week_figure(weekly_figures(history, Profile(step_goal=10000), now.date()))
+    steps_ax, minutes_ax = fig.axes
+    assert [p.get_height() for p in steps_ax.patches] == [0, 0, 0, 0, 5000, 0, 9000]
+    assert [line.get_ydata()[0] for line in steps_ax.lines] == [10000]
+    heights = [p.get_height() for p in minutes_ax.patches]
+    assert len(heights) == 14
+    assert heights[:7] == [0, 0, 0, 0, 0, 50, 0]  # run minutes
+    assert heights[7:] == [0, 0, 0, 0, 0, 0, 45]  # walk minutes
+    assert [t.get_text() for t in minutes_ax.get_xticklabels()] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
+
+
+async def test_pause_from_the_nudge_and_nudge_on_off(world: World) -> None:
+    bot = await world.join(1)
+    sent = await world.at(utc(2026, 11, 26, 18, 0))
+    reply = await bot.tap(sent[0].button("Pause 3 days"))
+    assert reply[-1].text.startswith("Paused: no nudges until Sun 29 Nov is over.")
+    for day in (27, 28, 29):
+        assert await world.at(utc(2026, 11, day, 18, 0)) == []
+    assert len(await world.at(utc(2026, 11, 30, 18, 0))) == 1
+    assert (await bot.reply("/nudge off")).startswith("Nudges are off.")
+    assert await world.at(utc(2026, 12, 1, 18, 0)) == []
+    assert (await bot.reply("/nudge 20:30")).startswith("Nudge time: 20:30")
+    assert await world.at(utc(2026, 12, 2, 18, 0)) == []
+    assert len(await world.at(utc(2026, 12, 2, 19, 30))) == 1
+    off = await bot.tap("nudge:off")
+    assert off[-1].text.startswith("Nudges are off.")
+    assert await world.at(utc(2026, 12, 3, 19, 30)) == []
+
+
+async def test_tips_rotate_between_nudges(world: World) -> None:
+    await world.join(1)
+    first = await world.at(utc(2026, 11, 26, 18, 0))
+    second = await world.at(utc(2026, 11, 27, 18, 0))
+    tip = lambda c: c.text.splitlines()[-1]  # noqa: E731
+    assert tip(first[0]).startswith("Tip: ") and tip(first[0]) != tip(second[0])
+
+
+async def test_delete_removes_from_the_schedule(world: World) -> None:
+    bot = await world.join(1)
+    await bot.say("/delete")
+    await bot.tap("del:yes")
+    assert await world.at(utc(2026, 11, 26, 18, 0)) == []
+
+
+async def test_index_survives_restart_with_and_without_a_clean_stop(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    app, request = await started_app(tmp_path, clock)
+    for uid, zone in ((1, BERLIN), (2, TOKYO)):
+        bot = Runner(app, request, user_id=uid)
+        await bot.say("/start")
+        await bot.say(f"/timezone {zone}")
+    await stopped_app(app)  # clean: snapshot written
+    app, request = await started_app(tmp_path, clock)
+    await Runner(app, request, user_id=3).say("/start")
+    await Runner(app, request, user_id=1).say("/nudge 21:00")
+    await app.shutdown()  # no snapshot: like kill -9, the journal has the changes
+    assert (tmp_path / "schedule-journal.txt").read_text().split() != []
+    app, request = await started_app(tmp_path, clock)
+    svc = app.bot_data[SERVICES_KEY]
+    keys = dict(svc.scheduler.index.items())
+    assert sorted(keys) == [1, 2, 3]
+    assert (keys[1].timezone, keys[1].nudge) == (BERLIN, "21:00")
+    assert (keys[2].timezone, keys[3].nudge) == (TOKYO, "19:00")
+    await stopped_app(app)
