@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import store_bench, update_bench
+from bench import nudge_bench, store_bench, update_bench
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -39,6 +39,25 @@ def main(argv: Sequence[str]) -> int:
             table(
                 "process_update for a report, offline (ms)",
                 ["updates", "p50", "p95", "max"],
+                rows,
+            )
+        )
+        print()
+        rows = nudge_bench.index_rows(Path(tmp) / "index", sizes)
+        print(
+            table(
+                "Nudge index at start-up",
+                ["runners", "rebuild from files s", "start-up (snapshot) s", "index MB"],
+                rows,
+            )
+        )
+        print()
+        due, limited = (200, 60) if quick else (10_000, 300)
+        rows = nudge_bench.fanout_rows(Path(tmp) / "fanout", due, limited)
+        print(
+            table(
+                "Fan-out of one minute's nudges",
+                ["", "runners", "seconds", "ms/runner", "msgs/s"],
                 rows,
             )
         )
