@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -14,6 +14,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -58,8 +59,34 @@ def _commands() -> dict[str, Callback]:
     }
 
 
+async def log_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One line per update: ids and kind, never the text."""
+    chat = update.effective_chat.id if update.effective_chat else None
+    user = update.effective_user.id if update.effective_user else None
+    kind = next(
+        (
+            k
+            for k in (
+                "message",
+                "callback_query",
+                "my_chat_member",
+                "edited_message",
+                "channel_post",
+                "chat_member",
+            )
+            if getattr(update, k, None)
+        ),
+        "other",
+    )
+    logger.info(
+        "update update_id=%s kind=%s chat_id=%s user_id=%s", update.update_id, kind, chat, user
+    )
+
+
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """All handlers. Order matters: commands before text, text before the catch-alls."""
+    # Group -1 runs first for every update and lets it through to the real handlers.
+    app.add_handler(TypeHandler(Update, log_update), group=-1)
     for name, callback in _commands().items():
         app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     buttons: dict[str, Callback] = {

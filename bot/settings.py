@@ -89,6 +89,10 @@ def load_settings(
     if not re.match(r"^https?://", api_url):
         raise SettingsError(f"TELEGRAM_API_URL must start with http:// or https://: {api_url!r}")
     webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+    if webhook_url and not re.match(r"^https?://[^/\s]+", webhook_url):
+        raise SettingsError(
+            f"WEBHOOK_URL must be a full URL like https://bot.example.org/tg: {webhook_url!r}"
+        )
     secret = env.get("WEBHOOK_SECRET", "").strip() or None
     if webhook_url and not secret:
         raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")

@@ -1,0 +1,119 @@
+"""Webhook mode: Telegram posts updates to us; a secret header proves it is Telegram.
+
+PTB's own run_webhook serves only the update path; this small Tornado server (the
+server PTB itself uses) adds /healthz and a graceful stop on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+import signal
+from typing import Any
+from urllib.parse import urlsplit
+
+import tornado.httpserver
+import tornado.web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.settings import Settings
+from bot.storage import UserStore
+
+logger = logging.getLogger("walkcoach.webhook")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class UpdateHandler(tornado.web.RequestHandler):
+    """POST <path>: one update from Telegram."""
+
+    def initialize(self, app: AnyApp, secret: str) -> None:
+        self.app, self.secret = app, secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            logger.warning(
+                "rejected an update without the right secret from %s", self.request.remote_ip
+            )
+            self.set_status(403)
+            self.finish({"ok": False, "description": "forbidden"})
+            return
+        try:
+            data = json.loads(self.request.body)
+            update = Update.de_json(data, self.app.bot)
+        except (ValueError, KeyError, TypeError):
+            self.set_status(400)
+            self.finish({"ok": False, "description": "not an update"})
+            return
+        await self.app.update_queue.put(update)
+        self.finish({"ok": True})
+
+
+class HealthHandler(tornado.web.RequestHandler):
+    """GET /healthz: the bot's username and whether the store is writable."""
+
+    def initialize(self, app: AnyApp, store: UserStore) -> None:
+        self.app, self.store = app, store
+
+    async def get(self) -> None:
+        store = await asyncio.to_thread(self.store.check)
+        ok = store == "ok"
+        self.set_status(200 if ok else 503)
+        self.finish({"ok": ok, "bot": f"@{self.app.bot.username}", "store": store})
+
+
+def update_path(settings: Settings) -> str:
+    """The path part of WEBHOOK_URL ('/' when it has none)."""
+    return urlsplit(settings.webhook_url or "").path or "/"
+
+
+def make_server(app: AnyApp, settings: Settings) -> tornado.web.Application:
+    """The Tornado application: the update path and /healthz."""
+    assert settings.webhook_secret is not None
+    return tornado.web.Application(
+        [
+            (
+                re.escape(update_path(settings)),
+                UpdateHandler,
+                {"app": app, "secret": settings.webhook_secret},
+            ),
+            (r"/healthz", HealthHandler, {"app": app, "store": UserStore(settings.data_dir)}),
+        ]
+    )
+
+
+async def serve(app: AnyApp, settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT; then finish what is in flight and stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    server = tornado.httpserver.HTTPServer(make_server(app, settings))
+    async with app:
+        if app.post_init:
+            await app.post_init(app)
+        # Listen first, so the first update Telegram posts finds us.
+        server.listen(settings.webhook_port, address=settings.webhook_listen)
+        await app.start()
+        await app.bot.set_webhook(
+            settings.webhook_url or "",
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        logger.info(
+            "webhook mode: listening on %s:%s, path %s",
+            settings.webhook_listen,
+            settings.webhook_port,
+            update_path(settings),
+        )
+        await stop.wait()
+        logger.info("stopping: finishing updates in flight")
+        server.stop()
+        await app.stop()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
