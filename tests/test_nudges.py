@@ -92,7 +92,7 @@ async def test_daily_nudge_numbers_and_once_only(world: World) -> None:
     sent = await world.at(utc(2026, 11, 26, 18, 0))  # 19:00 in Berlin
     assert len(sent) == 1
     lines = sent[0].text.splitlines()
-    assert lines[0] == "Evening check-in: 5,200 of your 8,000 steps today."
+    assert lines[0] == "Check-in: 5,200 of your 8,000 steps today."
     assert lines[1] == (
         "2,800 steps to your 8,000: 28 min of brisk walking (100 steps/min) closes the gap."
     )
@@ -126,7 +126,7 @@ async def test_goal_met_means_no_nudge(world: World) -> None:
 async def test_no_steps_logged_asks_and_a_number_answers(world: World) -> None:
     bot = await world.join(1)
     sent = await world.at(utc(2026, 11, 26, 18, 0))
-    assert sent[0].text.startswith("Evening check-in: how many steps so far today?")
+    assert sent[0].text.startswith("Check-in: how many steps so far today?")
     reply = await bot.reply("6400")
     assert reply.startswith("1,600 steps to your 8,000: 16 min of brisk walking")
     assert stored(world.data, 1)[2][-1]["steps"] == 6400

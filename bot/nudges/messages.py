@@ -55,13 +55,13 @@ def _daily(tx: UserTx, settings: UserSettings, now: datetime) -> Planned | None:
     band = brisk_pace_band(Units(settings.units))
     if steps is None:
         text = (
-            "Evening check-in: how many steps so far today? Type the number and I'll tell"
+            "Check-in: how many steps so far today? Type the number and I'll tell"
             f" you what closes the gap to {goal:,}.\nBrisk walking is {band}."
         )
     else:
         gap = step_gap_advice(steps, goal)
         text = (
-            f"Evening check-in: {steps:,} of your {goal:,} steps today.\n{gap.text}\n"
+            f"Check-in: {steps:,} of your {goal:,} steps today.\n{gap.text}\n"
             f"Brisk is {band}."
         )
     text += f"\nTip: {tip.text}"
