@@ -11,6 +11,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -21,8 +22,9 @@ from telegram.request import BaseRequest
 
 from bot import texts
 from bot.errors import on_error
-from bot.flows import account, insights, nudging, onboarding, reporting, router
+from bot.flows import account, clubs, insights, nudging, onboarding, reporting, router
 from bot.flows.fields import Field
+from bot.nudges.clubs import ClubIndex
 from bot.nudges.index import NudgeIndex
 from bot.nudges.journal import IndexJournal, scheduler_state_path
 from bot.nudges.scheduler import Scheduler
@@ -32,8 +34,9 @@ from bot.storage import Repository
 
 logger = logging.getLogger("walkcoach")
 
-# New messages in private chats only: an edited message must not log a run twice.
+# New messages only: an edited message must not log a run twice.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
 
 def _commands() -> dict[str, Callback]:
@@ -83,12 +86,33 @@ async def log_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
 
+def _group_commands() -> dict[str, Callback]:
+    return {
+        "join": clubs.join,
+        "leave": clubs.leave,
+        "board": clubs.board,
+        "challenge": clubs.challenge,
+        "digest": clubs.digest,
+        "channel": clubs.channel,
+        "run": clubs.group_run,
+        "walk": clubs.group_walk,
+        "steps": clubs.group_steps,
+        "start": clubs.group_start,
+        "help": clubs.group_start,
+    }
+
+
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """All handlers. Order matters: commands before text, text before the catch-alls."""
     # Group -1 runs first for every update and lets it through to the real handlers.
     app.add_handler(TypeHandler(Update, log_update), group=-1)
     for name, callback in _commands().items():
         app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    # In groups the bot works through commands alone (privacy mode on).
+    for name, callback in _group_commands().items():
+        app.add_handler(CommandHandler(name, callback, filters=GROUPS))
+    app.add_handler(ChatMemberHandler(clubs.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, clubs.migrated))
     buttons: dict[str, Callback] = {
         "set": onboarding.field_button,
         "edit": onboarding.edit_button,
@@ -121,7 +145,8 @@ async def on_startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Load the nudge index, then register the command menu."""
     svc = app.bot_data[SERVICES_KEY]
     count = await asyncio.to_thread(svc.journal.load)
-    logger.info("schedule index loaded: %s runners", count)
+    clubs = await asyncio.to_thread(svc.scheduler.club_index.load, svc.repo.clubs)
+    logger.info("schedule index loaded: %s runners, %s clubs", count, clubs)
     await announce_commands(app)
 
 
@@ -141,6 +166,8 @@ def _services(settings: Settings, clock: Clock) -> Services:
     journal = IndexJournal(repo.store, index)
     repo.store.watcher = journal
     scheduler = Scheduler(repo, index, scheduler_state_path(settings.data_dir), clock)
+    scheduler.club_index = ClubIndex()
+    repo.clubs.watcher = scheduler.club_index.put
     return Services(repo, clock, scheduler, journal)
 
 

@@ -54,18 +54,19 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 @dataclass(frozen=True)
 class Who:
-    """The runner and the chat of an update."""
+    """The runner and the chat of an update (private: the runner's own chat with the bot)."""
 
     user_id: int
     chat_id: int
     first_name: str
+    private: bool = True
 
 
 def who(update: Update) -> Who:
     """The runner behind an update (every handler here is for updates that have one)."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    return Who(user.id, chat.id, user.first_name or "")
+    return Who(user.id, chat.id, user.first_name or "", chat.type == "private")
 
 
 def _markup(

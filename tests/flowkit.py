@@ -42,9 +42,12 @@ class Runner:
         request: RecordingRequest,
         user_id: int = 42,
         first_name: str = "Ana",
+        chat: dict[str, Any] | None = None,
     ) -> None:
         self.app, self.request = app, request
         self.user_id, self.first_name = user_id, first_name
+        # A group chat to talk in; the runner's private chat when None.
+        self.chat = chat or {"id": user_id, "type": "private", "first_name": first_name}
         self._message_ids = itertools.count(1)
 
     def _user(self) -> dict[str, Any]:
@@ -54,7 +57,7 @@ class Runner:
         return {
             "message_id": next(self._message_ids),
             "date": 1_800_000_000,
-            "chat": {"id": self.user_id, "type": "private", "first_name": self.first_name},
+            "chat": self.chat,
             "from": self._user(),
             **content,
         }
@@ -88,7 +91,7 @@ class Runner:
             "message": {
                 "message_id": message_id,
                 "date": 1_800_000_000,
-                "chat": {"id": self.user_id, "type": "private"},
+                "chat": self.chat,
                 "from": {"id": 123456789, "is_bot": True, "first_name": "Walk Coach"},
                 "text": "question",
             },

@@ -23,6 +23,24 @@ BOT_USER = {
 }
 
 
+# What the Bot API says of an administrator's rights (all required by PTB).
+ADMIN_RIGHTS: dict[str, bool] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_post_messages": True,
+}
+
+
 @dataclass
 class Call:
     """One Bot API call: the method and its parameters (files as (name, bytes))."""
@@ -70,6 +88,10 @@ class RecordingRequest(BaseRequest):
         self.failures: dict[int, list[tuple[int, dict[str, Any]]]] = {}
         # chat_id -> how many times to raise a network error before succeeding again.
         self.network_errors: dict[int, int] = {}
+        # (chat_id, user_id) -> member status; "member" when not listed.
+        self.statuses: dict[tuple[int, int], str] = {}
+        # "@username" -> chat, for getChat.
+        self.chats: dict[str, dict[str, Any]] = {}
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -105,6 +127,17 @@ class RecordingRequest(BaseRequest):
         chat = (
             int(params["chat_id"]) if str(params.get("chat_id", "x")).lstrip("-").isdigit() else 0
         )
+        if name == "getChat":
+            found = self.chats.get(str(params["chat_id"]))
+            if found is None:
+                missing = {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: chat not found",
+                }
+                return 400, json.dumps(missing).encode()
+            full = {**found, "accent_color_id": 0, "max_reaction_count": 11}
+            return 200, json.dumps({"ok": True, "result": full}).encode()
         if self.network_errors.get(chat, 0) > 0:
             self.network_errors[chat] -= 1
             raise NetworkError("connection reset (simulated)")
@@ -119,6 +152,16 @@ class RecordingRequest(BaseRequest):
             return BOT_USER
         if name == "getUpdates":
             return []
+        if name == "getChatMember":
+            chat, user = int(params["chat_id"]), int(params["user_id"])
+            status = self.statuses.get((chat, user), "member")
+            member: dict[str, Any] = {
+                "status": status,
+                "user": {"id": user, "is_bot": False, "first_name": "U"},
+            }
+            if status == "administrator":
+                member |= ADMIN_RIGHTS
+            return member
         if name in ("sendMessage", "sendDocument", "sendPhoto"):
             message: dict[str, Any] = {
                 "message_id": next(self._message_ids),

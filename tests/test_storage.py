@@ -126,3 +126,17 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     atomic_write_bytes(target, b"new")
     assert target.read_bytes() == b"new"
     assert list(target.parent.iterdir()) == [target]
+
+
+def test_records_do_not_share_lists_with_the_cache(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    store.transact(9, lambda tx: tx.put_settings(UserSettings(9, 9)))
+
+    def join(tx):  # type: ignore[no-untyped-def]
+        settings = tx.settings()
+        settings.clubs.append(-100)  # an in-place change...
+        assert tx.settings().clubs == []  # ...is not seen through the cache
+        tx.put_settings(settings)
+
+    store.transact(9, join)
+    assert store.transact(9, lambda tx: tx.settings().clubs) == [-100]

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.flows.clubs import leave_every_club
 from bot.flows.common import settings_for
 from bot.replies import Button, Document, Reply
 from bot.runtime import Who, clear_buttons, respond, send, services, who
@@ -59,7 +60,11 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await clear_buttons(query)
     w = who(update)
     if query.data == "del:yes":
-        await services(context).repo.delete(w.user_id)
+        repo = services(context).repo
+        settings = await repo.transact(w.user_id, lambda tx: tx.settings())
+        if settings and settings.clubs:
+            await leave_every_club(repo, w.user_id, settings.clubs)
+        await repo.delete(w.user_id)
         await send(context, w.chat_id, [Reply(texts.DELETED)])
     else:
         await send(context, w.chat_id, [Reply(texts.DELETE_KEPT)])

@@ -16,10 +16,13 @@ def settings_for(tx: UserTx, who: Who) -> UserSettings:
     """The runner's settings, or defaults for someone new (not stored until needed)."""
     found = tx.settings()
     if found is None:
-        return UserSettings(who.user_id, who.chat_id, first_name=who.first_name)
-    if found.chat_id != who.chat_id or found.blocked:
-        # Talking to us again means they can be messaged again.
-        found.chat_id, found.blocked = who.chat_id, False
+        # A runner's private chat with the bot has the runner's own id.
+        return UserSettings(
+            who.user_id, who.user_id, first_name=who.first_name, private_chat=who.private
+        )
+    if who.private and (found.chat_id != who.chat_id or found.blocked or not found.private_chat):
+        # Talking to us privately (again) means they can be messaged again.
+        found.chat_id, found.blocked, found.private_chat = who.chat_id, False, True
     return found
 
 

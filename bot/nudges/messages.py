@@ -60,10 +60,7 @@ def _daily(tx: UserTx, settings: UserSettings, now: datetime) -> Planned | None:
         )
     else:
         gap = step_gap_advice(steps, goal)
-        text = (
-            f"Check-in: {steps:,} of your {goal:,} steps today.\n{gap.text}\n"
-            f"Brisk is {band}."
-        )
+        text = f"Check-in: {steps:,} of your {goal:,} steps today.\n{gap.text}\nBrisk is {band}."
     text += f"\nTip: {tip.text}"
     return Planned(
         settings.user_id,

@@ -14,6 +14,7 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.nudges.clubs import ClubIndex, deliver_club
 from bot.nudges.index import MINUTE, Due, NudgeIndex
 from bot.nudges.messages import Planned, mark_blocked, plan, record
 from bot.runtime import Clock, send_to
@@ -57,6 +58,7 @@ class Scheduler:
         self._slots = asyncio.Semaphore(concurrency)
         self._tick_lock = asyncio.Lock()
         self.last_done = self._load_last_done()
+        self.club_index: ClubIndex | None = None
         self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
 
     def _load_last_done(self) -> datetime | None:
@@ -85,7 +87,10 @@ class Scheduler:
             now = floor_minute(self.clock())
             minute = self._first_minute(now)
             while minute <= now:
-                await self._fan_out(bot, self.index.due(minute))
+                dues = self.index.due(minute)
+                if self.club_index is not None:
+                    dues += self.club_index.due(minute)
+                await self._fan_out(bot, dues)
                 # Recorded only once every runner of the minute was handled: a restart
                 # mid-way repeats the minute, and the per-runner records skip the done ones.
                 await asyncio.to_thread(self._save_last_done, minute)
@@ -98,7 +103,10 @@ class Scheduler:
     async def _deliver_guarded(self, bot: Bot, due: Due) -> None:
         async with self._slots:
             try:
-                await self.deliver(bot, due)
+                if due.kind == "club":
+                    await deliver_club(self.repo, bot, due)
+                else:
+                    await self.deliver(bot, due)
             except Exception:  # one runner's failure never stops the others
                 logger.exception("delivery failed: user_id=%s kind=%s", due.user_id, due.kind)
                 self.counts[Outcome.FAILED] += 1

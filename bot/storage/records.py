@@ -30,6 +30,10 @@ class UserSettings:
     blocked: bool = False
     # ISO date: no nudges up to and including this day (the nudge's "pause" buttons).
     nudge_paused_until: str | None = None
+    # The runner has a private chat with the bot (so details can go there).
+    private_chat: bool = False
+    # Group chats whose board the runner joined (so /delete can leave them all).
+    clubs: list[int] = field(default_factory=list)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> UserSettings:
@@ -191,3 +195,54 @@ def prescription_from_doc(doc: dict[str, Any]) -> Prescription:
     )
     tip = doc.get("tip")
     return Prescription(items, Tip(tip["id"], tip["text"], tuple(tip["sources"])) if tip else None)
+
+
+@dataclass
+class Club:
+    """A group (or supergroup) the bot is in: its board, challenge, digest and channel."""
+
+    chat_id: int
+    title: str = ""
+    active: bool = True
+    # user id -> display name; only runners who chose /join
+    members: dict[int, str] = field(default_factory=dict)
+    # {"kind": "steps" | "minutes", "target": int, "since": ISO date}
+    challenge: dict[str, Any] | None = None
+    digest_day: int | None = 6  # Monday 0 .. Sunday 6; None: no digest
+    digest_time: str = "18:00"
+    digest_tz: str = "UTC"
+    channel_id: int | None = None
+    channel_name: str | None = None
+    sent: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Club:
+        """Read a stored club (JSON keys are strings)."""
+        known = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
+        known["members"] = {int(k): v for k, v in doc.get("members", {}).items()}
+        return cls(**known)
+
+    def to_doc(self) -> dict[str, Any]:
+        """The JSON document for this club."""
+        doc = asdict(self)
+        doc["members"] = {str(k): v for k, v in self.members.items()}
+        return doc
+
+
+class ClubKey(NamedTuple):
+    """What the scheduler needs to know about a club."""
+
+    timezone: str
+    time: str
+    has_digest: bool
+    has_channel: bool
+
+
+def club_key(club: Club | None) -> ClubKey | None:
+    """The club's schedule, or None when nothing is ever posted for it."""
+    if club is None or not club.active:
+        return None
+    has_digest, has_channel = club.digest_day is not None, club.channel_id is not None
+    if not (has_digest or has_channel):
+        return None
+    return ClubKey(club.digest_tz, club.digest_time, has_digest, has_channel)

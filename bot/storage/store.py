@@ -9,6 +9,7 @@ Nothing outside this package imports tinydb.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import weakref
 from collections.abc import Callable, Iterator
@@ -24,11 +25,14 @@ from tinydb.table import Document
 
 from bot.storage.atomic import AtomicJSONStorage
 from bot.storage.records import (
+    Club,
+    ClubKey,
     ScheduleKey,
     UserSettings,
     UserState,
     activity_from_doc,
     activity_to_doc,
+    club_key,
     schedule_key,
 )
 from coach_rules import Activity
@@ -44,6 +48,12 @@ class StoredActivity:
     id: int
     activity: Activity
     doc: dict[str, Any]
+
+
+def _copy(doc: Document) -> dict[str, Any]:
+    """A deep copy: records must not share lists with TinyDB's cache, or an in-place change
+    would alter the cache unnoticed (and never be written)."""
+    return copy.deepcopy(dict(doc))
 
 
 class ScheduleWatcher(Protocol):
@@ -65,7 +75,7 @@ class UserTx:
     def settings(self) -> UserSettings | None:
         """The runner's settings, or None for a runner never seen."""
         doc = self._db.table("settings").get(doc_id=_SINGLETON_ID)
-        return UserSettings.from_doc(dict(doc)) if isinstance(doc, Document) else None
+        return UserSettings.from_doc(_copy(doc)) if isinstance(doc, Document) else None
 
     def put_settings(self, settings: UserSettings) -> None:
         """Store the runner's settings."""
@@ -74,7 +84,7 @@ class UserTx:
     def state(self) -> UserState:
         """Conversation state (empty for a new runner)."""
         doc = self._db.table("state").get(doc_id=_SINGLETON_ID)
-        return UserState.from_doc(dict(doc)) if isinstance(doc, Document) else UserState()
+        return UserState.from_doc(_copy(doc)) if isinstance(doc, Document) else UserState()
 
     def put_state(self, state: UserState) -> None:
         """Store the conversation state."""
@@ -104,6 +114,16 @@ class UserTx:
         ]
 
 
+@contextmanager
+def _open_db(path: Path) -> Iterator[TinyDB]:
+    # The cache turns a transaction's several table operations into one disk write.
+    storage = CachingMiddleware(AtomicJSONStorage)  # type: ignore[no-untyped-call]
+    db = TinyDB(path, storage=storage)
+    yield db
+    # Reached only when the block succeeded: a failed block writes nothing.
+    db.close()
+
+
 class UserStore:
     """Synchronous core: one TinyDB file per user under `root`."""
 
@@ -117,19 +137,10 @@ class UserStore:
         digest = hashlib.sha1(str(user_id).encode()).hexdigest()
         return self.users_dir / digest[:2] / digest[2:4] / f"{user_id}.json"
 
-    @contextmanager
-    def _open(self, user_id: int) -> Iterator[TinyDB]:
-        # The cache turns a transaction's several table operations into one disk write.
-        storage = CachingMiddleware(AtomicJSONStorage)  # type: ignore[no-untyped-call]
-        db = TinyDB(self.path_for(user_id), storage=storage)
-        yield db
-        # Reached only when the block succeeded: a failed block writes nothing.
-        db.close()
-
     def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
         """Run `fn` on the user's data; its changes are written once, atomically."""
         watcher = self.watcher
-        with self._open(user_id) as db:
+        with _open_db(self.path_for(user_id)) as db:
             tx = UserTx(db)
             before = tx.schedule_key() if watcher else None
             result = fn(tx)
@@ -168,7 +179,7 @@ class UserStore:
     def sweep_temporary_files(self) -> int:
         """Remove temporary files a killed writer left behind (run at start-up only)."""
         removed = 0
-        for path in self.users_dir.glob("*/*/.*.tmp"):
+        for path in [*self.users_dir.glob("*/*/.*.tmp"), *self.root.glob("clubs/*/.*.tmp")]:
             path.unlink(missing_ok=True)
             removed += 1
         return removed
@@ -185,19 +196,97 @@ class UserStore:
         return "ok"
 
 
+class ClubTx:
+    """Typed operations on one club's file."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self._db = db
+
+    def club(self) -> Club | None:
+        """The club, or None for a chat never seen."""
+        doc = self._db.table("club").get(doc_id=_SINGLETON_ID)
+        return Club.from_doc(_copy(doc)) if isinstance(doc, Document) else None
+
+    def put_club(self, club: Club) -> None:
+        """Store the club."""
+        self._db.table("club").upsert(Document(club.to_doc(), doc_id=_SINGLETON_ID))
+
+
+ClubWatcher = Callable[[int, ClubKey | None], None]
+
+
+class ClubStore:
+    """One small TinyDB file per group or channel the bot is in."""
+
+    def __init__(self, root: Path) -> None:
+        self.clubs_dir = root / "clubs"
+        self.watcher: ClubWatcher | None = None
+
+    def path_for(self, chat_id: int) -> Path:
+        """clubs/ab/<id>.json."""
+        digest = hashlib.sha1(str(chat_id).encode()).hexdigest()
+        return self.clubs_dir / digest[:2] / f"{chat_id}.json"
+
+    def transact(self, chat_id: int, fn: Callable[[ClubTx], T]) -> T:
+        """Run `fn` on the club's data; its changes are written once, atomically."""
+        with _open_db(self.path_for(chat_id)) as db:
+            tx = ClubTx(db)
+            before = club_key(tx.club())
+            result = fn(tx)
+            after = club_key(tx.club())
+        if self.watcher and after != before:
+            self.watcher(chat_id, after)
+        return result
+
+    def move(self, old_id: int, new_id: int) -> Club | None:
+        """A group became a supergroup: its record moves to the new chat id."""
+        club = self.transact(old_id, lambda tx: tx.club())
+        if club is None:
+            return None
+        club.chat_id = new_id
+        self.transact(new_id, lambda tx: tx.put_club(club))
+        self.delete(old_id)
+        return club
+
+    def delete(self, chat_id: int) -> None:
+        """Forget a club."""
+        self.path_for(chat_id).unlink(missing_ok=True)
+        if self.watcher:
+            self.watcher(chat_id, None)
+
+    def chat_ids(self) -> Iterator[int]:
+        """Every stored club's chat id."""
+        for path in self.clubs_dir.glob("*/*.json"):
+            if path.stem.lstrip("-").isdigit():
+                yield int(path.stem)
+
+
 class Repository:
-    """Async facade: one writer per user file at a time, disk I/O in a worker thread."""
+    """Async facade: one writer per file at a time, disk I/O in a worker thread."""
 
     def __init__(self, root: Path) -> None:
         self.store = UserStore(root)
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.clubs = ClubStore(root)
+        self._locks: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
-    def _lock(self, user_id: int) -> asyncio.Lock:
-        lock = self._locks.get(user_id)
+    def _lock(self, user_id: int, kind: str = "user") -> asyncio.Lock:
+        lock = self._locks.get((kind, user_id))
         if lock is None:
             lock = asyncio.Lock()
-            self._locks[user_id] = lock
+            self._locks[(kind, user_id)] = lock
         return lock
+
+    async def club_transact(self, chat_id: int, fn: Callable[[ClubTx], T]) -> T:
+        """Run `fn` on a club's data under the club's lock."""
+        async with self._lock(chat_id, "club"):
+            return await asyncio.to_thread(self.clubs.transact, chat_id, fn)
+
+    async def move_club(self, old_id: int, new_id: int) -> Club | None:
+        """Move a club's record to its new (supergroup) chat id."""
+        async with self._lock(old_id, "club"), self._lock(new_id, "club"):
+            return await asyncio.to_thread(self.clubs.move, old_id, new_id)
 
     async def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
         """Run `fn` on the user's data under the user's lock; returns once it is on disk."""
