@@ -140,3 +140,13 @@ async def clear_buttons(query: CallbackQuery) -> None:
     """Take the buttons off an answered question so it can't be answered twice."""
     if query.message is not None and getattr(query.message, "reply_markup", None) is not None:
         await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def tapped(update: Update, prefix: str, clear: bool = True) -> str:
+    """Answer a button tap (taking the question's buttons away); its data after `prefix`."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    if clear:
+        await clear_buttons(query)
+    return query.data.removeprefix(prefix)

@@ -237,6 +237,11 @@ async def test_channel_gets_the_digest_and_a_daily_tip(club: Club) -> None:
     sunday = await club.tick(utc(2026, 11, 29, 18, 0))
     assert texts(sunday, GROUP_ID)[0].startswith("Weekly walking digest")
     assert texts(sunday, CHANNEL_ID)[0].startswith("Weekly walking digest")
+    # Removed from the channel: the link is dropped, the group keeps its digest.
+    club.request.failures[CHANNEL_ID] = [(403, {"description": "Forbidden: bot is not a member"})]
+    await club.tick(utc(2026, 11, 30, 18, 0))
+    assert texts(await club.tick(utc(2026, 12, 1, 18, 0)), CHANNEL_ID) == []
+    assert texts(await club.tick(utc(2026, 12, 6, 18, 0)), GROUP_ID) != []
 
 
 async def test_group_upgraded_to_supergroup_keeps_everything(club: Club) -> None:

@@ -12,7 +12,7 @@ from bot import texts
 from bot.flows.clubs import leave_every_club
 from bot.flows.common import settings_for
 from bot.replies import Button, Document, Reply
-from bot.runtime import Who, clear_buttons, respond, send, services, who
+from bot.runtime import Who, respond, send, services, tapped, who
 from bot.storage import UserTx
 
 
@@ -54,12 +54,9 @@ async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The answer to /delete."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await clear_buttons(query)
+    answer = await tapped(update, "del:")
     w = who(update)
-    if query.data == "del:yes":
+    if answer == "yes":
         repo = services(context).repo
         settings = await repo.transact(w.user_id, lambda tx: tx.settings())
         if settings and settings.clubs:

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot.flows.common import history_for, now_for, remember, settings_for
 from bot.nudges.messages import pause_until
 from bot.replies import Reply
-from bot.runtime import Who, clear_buttons, respond
+from bot.runtime import Who, respond, tapped
 from bot.storage import UserTx
 from coach_rules.rules import easy_swap_advice, typical_easy_minutes
 
@@ -55,11 +55,7 @@ def followup_answer(tx: UserTx, who_: Who, sore: bool, now_utc: datetime) -> lis
 
 async def nudge_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pause 3 days / Pause a week / Nudges off (nudge:...)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    await clear_buttons(query)
-    action = query.data.removeprefix("nudge:")
+    action = await tapped(update, "nudge:")
     if action.startswith("pause:") and action[6:].isdigit():
         days = min(int(action[6:]), 30)
         await respond(update, context, lambda tx, w, now: pause(tx, w, days, now))
@@ -69,9 +65,5 @@ async def nudge_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def followup_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Fresh / sore, the morning after a long run (fu:...)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    await clear_buttons(query)
-    sore = query.data == "fu:sore"
+    sore = await tapped(update, "fu:") == "sore"
     await respond(update, context, lambda tx, w, now: followup_answer(tx, w, sore, now))

@@ -11,7 +11,7 @@ from bot import texts
 from bot.flows.common import remember, settings_for
 from bot.flows.fields import ONBOARDING, SKIP, Applied, Field, apply, prompt, summary
 from bot.replies import Button, Reply
-from bot.runtime import Callback, Who, clear_buttons, respond
+from bot.runtime import Callback, Who, respond, tapped
 from bot.storage import Draft, UserTx
 from bot.timezones import timezone_for_location
 
@@ -180,20 +180,13 @@ def _field_button(tx: UserTx, w: Who, data: str, now: datetime) -> list[Reply]:
 
 async def field_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tapped answer to a settings question (set:<field>:<value>)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    await clear_buttons(query)
-    data = query.data.removeprefix("set:")
+    data = await tapped(update, "set:")
     await respond(update, context, lambda tx, w, now: _field_button(tx, w, data, now))
 
 
 async def edit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tapped setting in the /settings menu (edit:<field>)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    raw = query.data.removeprefix("edit:")
+    raw = await tapped(update, "edit:", clear=False)
     if raw not in {f.value for f in Field}:
         return
     await respond(update, context, lambda tx, w, now: edit(tx, w, Field(raw)))

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.flows.common import history_for, now_for, profile_of, remember, settings_for
 from bot.replies import Button, Reply
-from bot.runtime import Callback, Who, clear_buttons, respond
+from bot.runtime import Callback, Who, respond, tapped
 from bot.storage import Draft, UserSettings, UserTx
 from bot.storage.records import prescription_from_doc, prescription_to_doc
 from coach_rules import (
@@ -396,11 +396,7 @@ def _run_button(tx: UserTx, w: Who, value: str, now: datetime) -> list[Reply]:
 
 async def run_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tapped answer in the guided /run (run:<step>:<value>)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    value = query.data.removeprefix("run:")
-    await clear_buttons(query)
+    value = await tapped(update, "run:")
     await respond(update, context, lambda tx, w, now: _run_button(tx, w, value, now))
 
 
@@ -410,11 +406,10 @@ def _ids(raw: str) -> list[int]:
 
 async def prescription_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Why? / Done / Undo under a prescription (rx:...)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and query.message is not None
-    await query.answer()
-    action, _, rest = query.data.removeprefix("rx:").partition(":")
-    message_id = query.message.message_id
+    message = update.callback_query.message if update.callback_query else None
+    assert message is not None
+    message_id = message.message_id
+    action, _, rest = (await tapped(update, "rx:", clear=False)).partition(":")
     if action == "why":
         await respond(update, context, lambda tx, w, now: why(tx))
     elif action == "done":

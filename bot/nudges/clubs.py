@@ -118,12 +118,19 @@ async def _post(repo: Repository, bot: Bot, club: Club, chat_id: int, text: str)
         return True
     except Forbidden:
         logger.info("removed from chat_id=%s: stopping its posts", chat_id)
-        if chat_id == club.chat_id:
-            await repo.club_transact(club.chat_id, _deactivate)
+        stop = _deactivate if chat_id == club.chat_id else _unlink_channel
+        await repo.club_transact(club.chat_id, stop)
         return False
     except TelegramError as exc:
         logger.warning("club post failed chat_id=%s: %s", chat_id, exc)
         return False
+
+
+def _unlink_channel(tx: ClubTx) -> None:
+    club = tx.club()
+    if club is not None:
+        club.channel_id = club.channel_name = None
+        tx.put_club(club)
 
 
 def _deactivate(tx: ClubTx) -> None:
