@@ -18,7 +18,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.offline import BOT_USER, FAKE_TOKEN, Call
+from tests.offline import ADMIN_RIGHTS, BOT_USER, FAKE_TOKEN, Call
 
 
 def _decode_value(raw: str) -> Any:
@@ -95,13 +95,15 @@ class BotApiStandIn:
             self._cond.notify_all()
         return update_id
 
-    def push_text(self, user_id: int, text: str, chat: dict[str, Any] | None = None) -> int:
+    def push_text(
+        self, user_id: int, text: str, chat: dict[str, Any] | None = None, name: str = "Ana"
+    ) -> int:
         """A runner types `text` (commands get their entity)."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": chat or {"id": user_id, "type": "private", "first_name": "Ana"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
+            "chat": chat or {"id": user_id, "type": "private", "first_name": name},
+            "from": {"id": user_id, "is_bot": False, "first_name": name},
             "text": text,
         }
         if text.startswith("/"):
@@ -200,7 +202,8 @@ class BotApiStandIn:
             key = (int(params["chat_id"]), int(params["user_id"]))
             status = self.chat_members.get(key, "member")
             user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"}
-            return 200, {"ok": True, "result": {"status": status, "user": user}}
+            rights = ADMIN_RIGHTS if status == "administrator" else {}
+            return 200, {"ok": True, "result": {"status": status, "user": user, **rights}}
         known = {
             "deleteWebhook",
             "setWebhook",
