@@ -60,13 +60,17 @@ class Who:
     chat_id: int
     first_name: str
     private: bool = True
+    # "chat:message" of the message being handled: a message Telegram delivers again
+    # (after a crash before the update was confirmed) must not log twice.
+    message_key: str | None = None
 
 
 def who(update: Update) -> Who:
     """The runner behind an update (every handler here is for updates that have one)."""
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    return Who(user.id, chat.id, user.first_name or "", chat.type == "private")
+    key = f"{chat.id}:{update.message.message_id}" if update.message else None
+    return Who(user.id, chat.id, user.first_name or "", chat.type == "private", key)
 
 
 def _markup(

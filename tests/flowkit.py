@@ -16,6 +16,8 @@ from bot.storage import UserStore
 from tests.offline import FAKE_API, FAKE_TOKEN, Call, RecordingRequest
 
 _update_ids = itertools.count(1)
+# Telegram numbers messages per chat; one counter for all keeps every test message unique.
+_message_ids = itertools.count(1)
 
 
 class FakeClock:
@@ -48,14 +50,13 @@ class Runner:
         self.user_id, self.first_name = user_id, first_name
         # A group chat to talk in; the runner's private chat when None.
         self.chat = chat or {"id": user_id, "type": "private", "first_name": first_name}
-        self._message_ids = itertools.count(1)
 
     def _user(self) -> dict[str, Any]:
         return {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
 
     def _message(self, **content: Any) -> dict[str, Any]:
         return {
-            "message_id": next(self._message_ids),
+            "message_id": next(_message_ids),
             "date": 1_800_000_000,
             "chat": self.chat,
             "from": self._user(),

@@ -444,3 +444,22 @@ async def test_command_menu_is_registered(bot: Runner) -> None:
     call = [c for c in bot.request.calls if c.method == "setMyCommands"][-1]
     names = [c["command"] for c in call.params["commands"]]
     assert names[:3] == ["run", "walk", "steps"] and "delete" in names and "help" in names
+
+
+async def test_a_message_delivered_twice_is_logged_once(bot: Runner, tmp_path: Path) -> None:
+    # Telegram redelivers an update the bot processed but had not confirmed when it died.
+    await onboard(bot, "km")
+    message = bot._message(text="ran 10 km 52:30")
+    first = await bot._process({"message": message})
+    again = await bot._process({"message": message})
+    assert first[-1].text.startswith("Cool down with a 3-6 min walk.")
+    assert again[-1].text == "Got that one already: it's in your log (see /today)."
+    assert len(stored(tmp_path)[2]) == 1
+    group = {"id": -5, "type": "group", "title": "Club"}
+    member = Runner(bot.app, bot.request, user_id=42, first_name="Ana", chat=group)
+    command = member._message(
+        text="/steps 9000", entities=[{"type": "bot_command", "offset": 0, "length": 6}]
+    )
+    await member._process({"message": command})
+    await member._process({"message": command})
+    assert [a["type"] for a in stored(tmp_path)[2]] == ["run", "steps"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from telegram import Update, User
@@ -21,7 +21,7 @@ from bot.flows.common import history_for, now_for, remember, settings_for
 from bot.flows.fields import parse_clock
 from bot.flows.reporting import RUN_FLOW, STEPS_FLOW, WALK_FLOW, command_report
 from bot.replies import Reply
-from bot.runtime import Callback, Services, Who, send, send_to, services
+from bot.runtime import Callback, Services, Who, send, send_to, services, who
 from bot.storage import Club, ClubTx, Repository, UserTx
 from coach_rules import Profile, weekly_figures
 from coach_rules.models import DEFAULT_STEP_GOAL
@@ -303,7 +303,7 @@ async def group_log(update: Update, context: ContextTypes.DEFAULT_TYPE, flow: st
         await _say(update, context, f"Add the details, like {examples[flow]}.")
         return
     svc = services(context)
-    w = Who(user.id, chat.id, user.first_name or "", private=False)
+    w = replace(who(update), private=False)
     now = svc.clock()
 
     def log(tx: UserTx) -> tuple[list[Reply], bool]:

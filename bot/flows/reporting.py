@@ -36,6 +36,7 @@ from coach_rules.parser import parse_distance, parse_duration
 RUN_FLOW, WALK_FLOW, STEPS_FLOW = "run", "walk", "steps"
 UNDO_DEPTH = 20
 DONE_MEMORY = 50
+LOGGED_MEMORY = 50
 _PAIN = re.compile(r"\b(hurts?|pain|injur|ache|sprain|strain|limp)", re.I)
 _SORE = re.compile(r"\b(sore|stiff|tight|heavy|tired)", re.I)
 
@@ -77,7 +78,12 @@ def prescription_reply(prescription: Prescription, ids: list[int]) -> Reply:
 
 
 def log_report(
-    tx: UserTx, settings: UserSettings, report: Report, now: datetime, ends_question: bool = False
+    tx: UserTx,
+    settings: UserSettings,
+    report: Report,
+    now: datetime,
+    ends_question: bool = False,
+    message_key: str | None = None,
 ) -> Reply:
     """Evaluate, store the report and the coach's answer together, and build the reply.
 
@@ -97,6 +103,8 @@ def log_report(
     state.last_prescription = prescription_to_doc(prescription)
     state.last_tip_id = prescription.tip.id if prescription.tip else state.last_tip_id
     state.undo = [*state.undo, [new_id]][-UNDO_DEPTH:]
+    if message_key:
+        state.logged_messages = [*state.logged_messages, message_key][-LOGGED_MEMORY:]
     tx.put_state(state)
     remember(tx, settings)
     return prescription_reply(prescription, [new_id])
@@ -105,6 +113,8 @@ def log_report(
 def _parse_and_log(
     tx: UserTx, who_: Who, text: str, now_utc: datetime, ends_question: bool = False
 ) -> list[Reply]:
+    if who_.message_key and who_.message_key in tx.state().logged_messages:
+        return [Reply(texts.ALREADY_LOGGED)]
     settings = settings_for(tx, who_)
     now = now_for(settings, now_utc)
     report = parse_report(text, Units(settings.units), now)
@@ -112,7 +122,7 @@ def _parse_and_log(
         if report.unrecognised and tx.settings() is None:
             return [Reply(texts.FIRST_CONTACT)]
         return [Reply(report.message)]
-    return [log_report(tx, settings, report, now, ends_question)]
+    return [log_report(tx, settings, report, now, ends_question, who_.message_key)]
 
 
 def free_text(tx: UserTx, who_: Who, text: str, now_utc: datetime) -> list[Reply]:

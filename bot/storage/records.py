@@ -70,6 +70,8 @@ class UserState:
     followup_on: str | None = None
     # What the scheduler sent, by kind ("daily", "weekly", "followup"): the local date.
     sent: dict[str, str] = field(default_factory=dict)
+    # "chat:message" keys of the latest messages that logged something.
+    logged_messages: list[str] = field(default_factory=list)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> UserState:
@@ -83,6 +85,7 @@ class UserState:
             done_messages=list(doc.get("done_messages", [])),
             followup_on=doc.get("followup_on"),
             sent=dict(doc.get("sent", {})),
+            logged_messages=list(doc.get("logged_messages", [])),
         )
 
     def to_doc(self) -> dict[str, Any]:
@@ -95,6 +98,7 @@ class UserState:
             "done_messages": self.done_messages,
             "followup_on": self.followup_on,
             "sent": self.sent,
+            "logged_messages": self.logged_messages,
         }
 
 
