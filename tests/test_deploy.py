@@ -41,6 +41,18 @@ def test_dockerfile_runs_as_non_root_with_a_volume_and_healthcheck() -> None:
         assert (ROOT / copied).exists()
 
 
+def test_compose_file_matches_the_compose_spec_schema() -> None:
+    checker = _tool("check-jsonschema")
+    assert checker, "check-jsonschema is a dev dependency"
+    result = subprocess.run(
+        [checker, "--builtin-schema", "vendor.compose-spec", str(DEPLOY / "compose.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_compose_file_is_well_formed() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     bot = compose["services"]["bot"]
