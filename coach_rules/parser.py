@@ -172,7 +172,7 @@ def _resolve_clock(parts: tuple[int, int], distance_m: float | None, walk: bool)
     """'a:b' as m:ss or h:mm: whichever gives a believable pace, m:ss when both do."""
     a, b = parts
     as_mmss, as_hmm = a * 60 + b, a * 3600 + b * 60
-    if distance_m is None:
+    if not distance_m or distance_m <= 0:
         return as_hmm if a <= 3 else as_mmss
     fastest, slowest = (6.0, 30.0) if walk else (2.5, 15.0)  # minutes per km
     pace = as_mmss / 60 / (distance_m / METRES_PER_KM)

@@ -114,6 +114,7 @@ def test_dates() -> None:
         ("ran 5 km 30 min on 2026-02-30", "not a date"),
         ("ran 5 km 30 min rpe 12", "Effort goes from 1"),
         ("ran 0 km 30 min", "above zero"),
+        ("ran 0 km 30:00", "above zero"),
         ("ran 12345678901 km", "far too large"),
     ],
 )
@@ -155,6 +156,12 @@ _WORDS = st.sampled_from(
         "-",
         "in",
         "2026-11-20",
+        "0",
+        "52:30",
+        "1:05:00",
+        "0:00",
+        "3,2",
+        "12,000",
     ]
 )
 _TOKENS = st.one_of(

@@ -424,6 +424,8 @@ async def prescription_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         await respond(update, context, lambda tx, w, now: why(tx))
     elif action == "done":
         minutes, _, gap = rest.partition(":")
+        if not (minutes.isdigit() and (gap or "0").isdigit()):
+            return  # not a button the bot made
         await respond(
             update,
             context,
