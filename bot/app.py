@@ -152,7 +152,9 @@ async def on_startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def on_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Snapshot the nudge index so the next start reads almost nothing."""
-    await asyncio.to_thread(app.bot_data[SERVICES_KEY].journal.close)
+    svc = app.bot_data[SERVICES_KEY]
+    await asyncio.to_thread(svc.journal.close)
+    await asyncio.to_thread(svc.scheduler.charts.close)
 
 
 async def minute_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.flows.common import history_for, profile_of
 from bot.flows.reporting import STEPS_FLOW
-from bot.nudges.chart import week_chart_png
 from bot.replies import Button, Reply
 from bot.storage import Draft, UserSettings, UserTx
 from bot.timezones import local_now
-from coach_rules import Units, weekly_figures
+from coach_rules import Units, WeeklyFigures, weekly_figures
 from coach_rules.rules import brisk_pace_band, step_gap_advice
 from coach_rules.tips import next_tip
 from coach_rules.weekly import render_week
@@ -37,6 +36,8 @@ class Planned:
     replies: tuple[Reply, ...]
     tip_id: str | None = None
     asks_steps: bool = False
+    # The weekly chart is drawn after the transaction, outside the bot's process.
+    chart: WeeklyFigures | None = None
 
 
 def _paused(settings: UserSettings, day: date) -> bool:
@@ -75,13 +76,22 @@ def _daily(tx: UserTx, settings: UserSettings, now: datetime) -> Planned | None:
 
 def _weekly(tx: UserTx, settings: UserSettings, now: datetime) -> Planned:
     figures = weekly_figures(history_for(tx, now, None), profile_of(settings), now.date())
-    text = render_week(figures)
-    photo = week_chart_png(figures)
+    return Planned(
+        settings.user_id,
+        settings.chat_id,
+        "weekly",
+        now.date().isoformat(),
+        (Reply(render_week(figures)),),
+        chart=figures,
+    )
+
+
+def with_chart(item: Planned, png: bytes) -> Planned:
+    """The weekly summary with its chart: as the photo's caption when it fits."""
+    text = item.replies[0].text
     if len(text) <= CAPTION_LIMIT:
-        replies: tuple[Reply, ...] = (Reply(text, photo=photo),)
-    else:
-        replies = (Reply("Your week", photo=photo), Reply(text))
-    return Planned(settings.user_id, settings.chat_id, "weekly", now.date().isoformat(), replies)
+        return replace(item, replies=(Reply(text, photo=png),))
+    return replace(item, replies=(Reply("Your week", photo=png), Reply(text)))
 
 
 def _followup(settings: UserSettings, now: datetime) -> Planned:

@@ -14,9 +14,10 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.nudges.chart import ChartPool
 from bot.nudges.clubs import ClubIndex, deliver_club
 from bot.nudges.index import MINUTE, Due, NudgeIndex
-from bot.nudges.messages import Planned, mark_blocked, plan, record
+from bot.nudges.messages import Planned, mark_blocked, plan, record, with_chart
 from bot.runtime import Clock, send_to
 from bot.storage import Repository
 from bot.storage.atomic import atomic_write_bytes
@@ -59,6 +60,7 @@ class Scheduler:
         self._tick_lock = asyncio.Lock()
         self.last_done = self._load_last_done()
         self.club_index: ClubIndex | None = None
+        self.charts = ChartPool()
         self.counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
 
     def _load_last_done(self) -> datetime | None:
@@ -115,6 +117,8 @@ class Scheduler:
         """Plan, send and record what is due for one runner."""
         planned = await self.repo.transact(due.user_id, lambda tx: plan(tx, due.kind, due.minute))
         for item in planned:
+            if item.chart is not None:
+                item = with_chart(item, await self.charts.render(item.chart))
             outcome = await self._send(bot, item)
             self.counts[outcome] += 1
             if outcome is Outcome.SENT:
