@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
-from telegram import Update, User
+from telegram import Chat, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -29,6 +31,7 @@ from coach_rules.sources import source_line
 from coach_rules.tips import next_tip
 
 logger = logging.getLogger("walkcoach.clubs")
+T = TypeVar("T")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 CHALLENGE_DAYS = 7
@@ -128,39 +131,42 @@ def board_text(club: Club, weeks: list[MemberWeek], today: date) -> str:
     return "\n".join(lines)
 
 
+def _sourced_tip(tip_id: str | None) -> str:
+    """The tip after `tip_id`, and on the next line where it comes from."""
+    tip = next_tip(tip_id)
+    return f"{tip.text}\nSource " + "; ".join(source_line(s) for s in tip.sources)
+
+
 def digest_text(club: Club, weeks: list[MemberWeek], today: date, tip_id: str | None) -> str:
     """The weekly digest: board, challenge, one walking tip with its source."""
-    tip = next_tip(tip_id)
-    sources = "; ".join(source_line(s) for s in tip.sources)
-    return (
-        f"Weekly walking digest\n\n{board_text(club, weeks, today)}\n\n"
-        f"Tip: {tip.text}\nSource {sources}"
-    )
+    board = board_text(club, weeks, today)
+    return f"Weekly walking digest\n\n{board}\n\nTip: {_sourced_tip(tip_id)}"
 
 
-def tip_text(tip_id: str | None) -> tuple[str, str]:
-    """A walking tip with its source, and its id."""
-    tip = next_tip(tip_id)
-    sources = "; ".join(source_line(s) for s in tip.sources)
-    return f"Walking tip: {tip.text}\nSource {sources}", tip.id
+def tip_text(tip_id: str | None) -> str:
+    """The channel's daily walking tip with its source."""
+    return f"Walking tip: {_sourced_tip(tip_id)}"
 
 
 # ---- handlers ----
 
 
-def _club_default(chat_id: int, title: str) -> Club:
-    return Club(chat_id=chat_id, title=title)
+async def edit_club(repo: Repository, chat: Chat, change: Callable[[Club], T]) -> T:
+    """Apply `change` to the chat's club (created on first sight); stored only if it changed."""
+
+    def apply(tx: ClubTx) -> T:
+        before = tx.club()
+        club = tx.club() or Club(chat.id, chat.title or "")
+        result = change(club)
+        if club != before:
+            tx.put_club(club)
+        return result
+
+    return await repo.club_transact(chat.id, apply)
 
 
-async def _club(svc: Services, chat_id: int, title: str = "") -> Club:
-    def read(tx: ClubTx) -> Club:
-        found = tx.club()
-        if found is None:
-            found = _club_default(chat_id, title)
-            tx.put_club(found)
-        return found
-
-    return await svc.repo.club_transact(chat_id, read)
+async def _club(svc: Services, chat: Chat) -> Club:
+    return await edit_club(svc.repo, chat, lambda club: club)
 
 
 async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -189,11 +195,12 @@ async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return  # channels are linked from their group with /channel
 
     def apply(tx: ClubTx) -> bool:
-        club = tx.club() or _club_default(chat.id, chat.title or "")
-        was = club.active and tx.club() is not None
+        found = tx.club()
+        was_active = found is not None and found.active
+        club = found or Club(chat.id, chat.title or "")
         club.active, club.title = present, chat.title or club.title
         tx.put_club(club)
-        return bool(was)
+        return was_active
 
     was_active = await svc.repo.club_transact(chat.id, apply)
     logger.info("bot %s chat_id=%s", "added to" if present else "removed from", chat.id)
@@ -208,14 +215,12 @@ async def join(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     name = display_name(user)
 
-    def add(tx: ClubTx) -> bool:
-        club = tx.club() or _club_default(chat.id, chat.title or "")
+    def add(club: Club) -> bool:
         new = user.id not in club.members
         club.members[user.id] = name
-        tx.put_club(club)
         return new
 
-    new = await svc.repo.club_transact(chat.id, add)
+    new = await edit_club(svc.repo, chat, add)
     private = await svc.repo.transact(user.id, lambda tx: _remember_club(tx, user, chat.id))
     text = f"{name} is on the board." if new else f"{name}, you're already on the board."
     if not private:
@@ -276,7 +281,7 @@ async def board(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     assert chat is not None
     svc = services(context)
-    club = await _club(svc, chat.id, chat.title or "")
+    club = await _club(svc, chat)
     now = svc.clock()
     weeks = await member_weeks(svc.repo, club, now)
     await _say(update, context, board_text(club, weeks, now.date()))
@@ -339,8 +344,8 @@ async def challenge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert chat is not None
     args = [a.lower() for a in (context.args or [])]
     svc = services(context)
-    club = await _club(svc, chat.id, chat.title or "")
     if not args:
+        club = await _club(svc, chat)
         now = svc.clock()
         current = (
             challenge_text(club, await member_weeks(svc.repo, club, now))
@@ -382,12 +387,10 @@ async def challenge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
 
-    def put(tx: ClubTx) -> None:
-        found = tx.club() or club
-        found.challenge = new
-        tx.put_club(found)
+    def put(club: Club) -> None:
+        club.challenge = new
 
-    await svc.repo.club_transact(chat.id, put)
+    await edit_club(svc.repo, chat, put)
     await _say(update, context, said)
 
 
@@ -397,8 +400,8 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert chat is not None and user is not None
     args = [a.lower() for a in (context.args or [])]
     svc = services(context)
-    club = await _club(svc, chat.id, chat.title or "")
     if not args:
+        club = await _club(svc, chat)
         when = (
             "off"
             if club.digest_day is None
@@ -412,7 +415,7 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _say(update, context, NOT_ADMIN)
         return
     if args == ["off"]:
-        day, clock = None, club.digest_time
+        day, clock = None, None
     elif len(args) == 2 and args[0][:3] in DAYS and parse_clock(args[1]):
         day, clock = DAYS.index(args[0][:3]), parse_clock(args[1]) or ""
     else:
@@ -422,12 +425,11 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     zone = await svc.repo.transact(user.id, _zone_of)
 
-    def put(tx: ClubTx) -> None:
-        found = tx.club() or club
-        found.digest_day, found.digest_time, found.digest_tz = day, clock, zone
-        tx.put_club(found)
+    def put(club: Club) -> None:
+        club.digest_day, club.digest_tz = day, zone
+        club.digest_time = clock or club.digest_time
 
-    await svc.repo.club_transact(chat.id, put)
+    await edit_club(svc.repo, chat, put)
     if day is None:
         await _say(update, context, "Weekly digest off.")
     else:
@@ -456,7 +458,6 @@ async def channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _say(update, context, NOT_ADMIN)
         return
     svc = services(context)
-    club = await _club(svc, chat.id, chat.title or "")
     if args[0].lower() == "off":
         channel_id, name = None, None
     else:
@@ -474,12 +475,10 @@ async def channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         channel_id = target.id
 
-    def put(tx: ClubTx) -> None:
-        found = tx.club() or club
-        found.channel_id, found.channel_name = channel_id, name
-        tx.put_club(found)
+    def put(club: Club) -> None:
+        club.channel_id, club.channel_name = channel_id, name
 
-    await svc.repo.club_transact(chat.id, put)
+    await edit_club(svc.repo, chat, put)
     await _say(
         update,
         context,

@@ -17,6 +17,7 @@ from bot.runtime import send_to
 from bot.storage import Club, ClubKey, ClubStore, ClubTx, Repository
 from bot.storage.records import club_key
 from bot.timezones import local_now
+from coach_rules.tips import next_tip
 
 logger = logging.getLogger("walkcoach.clubs")
 
@@ -84,12 +85,9 @@ async def deliver_club(repo: Repository, bot: Bot, due: Due) -> None:
     day = local_now(due.minute, club.digest_tz).date()
     weeks = await member_weeks(repo, club, due.minute) if any("digest" in k for k in kinds) else []
     tip_id = club.sent.get("tip_id")
+    new_tip = next_tip(tip_id).id
     for kind in kinds:
-        if kind == "channel_tip":
-            text, new_tip = tip_text(tip_id)
-        else:
-            text = digest_text(club, weeks, day, tip_id)
-            new_tip = tip_text(tip_id)[1]
+        text = tip_text(tip_id) if kind == "channel_tip" else digest_text(club, weeks, day, tip_id)
         target = club.chat_id if kind == "digest" else club.channel_id
         assert target is not None
         if not await _post(repo, bot, club, target, text):
