@@ -1,10 +1,13 @@
-"""The app factory: every handler registered here, in one place, in the order that matters."""
+"""The app factory: the services built first, then every handler registered in one place.
+
+Features never import each other; this module is where they meet: it hands the router
+each flow's answer, and the scheduler its sources (runners' planners, clubs).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -20,17 +23,29 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import texts
+from bot import steps, texts
+from bot.account import data as account_data
+from bot.account import onboarding
+from bot.account.fields import Field
+from bot.chat import Who
+from bot.clubs import handlers as clubs
+from bot.clubs import membership
+from bot.clubs.schedule import ClubIndex, ClubSource
+from bot.context import Callback, Clock, Services, WalkApp, WalkApplication, WalkContext
+from bot.context import system_clock as system_clock
+from bot.conversation import Flow, Prefix, pattern
 from bot.errors import on_error
-from bot.flows import account, clubs, insights, nudging, onboarding, reporting, router
-from bot.flows.fields import Field
-from bot.nudges.clubs import ClubIndex
-from bot.nudges.index import NudgeIndex
-from bot.nudges.journal import IndexJournal, scheduler_state_path
-from bot.nudges.scheduler import Scheduler
-from bot.runtime import SERVICES_KEY, Callback, Clock, Services, services, system_clock
+from bot.insights import handlers as insights
+from bot.insights.chart import ChartPool
+from bot.insights.summary import WeeklySummary
+from bot.nudges import daily, morning
+from bot.replies import Reply
+from bot.reporting import guided
+from bot.reporting import handlers as reporting
+from bot.router import Answer, Router, non_text_message, unknown_command
+from bot.scheduling import Delivery, IndexJournal, NudgeIndex, RunnerSource, Scheduler, Sleep
 from bot.settings import Settings
-from bot.storage import Repository
+from bot.storage import DataDir, Draft, Repository, UserTx
 
 logger = logging.getLogger("walkcoach")
 
@@ -39,7 +54,7 @@ PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
 
-def _commands() -> dict[str, Callback]:
+def _private_commands() -> dict[str, Callback]:
     return {
         "start": onboarding.start_command,
         "settings": onboarding.settings_command,
@@ -51,45 +66,22 @@ def _commands() -> dict[str, Callback]:
         "nudge": onboarding.nudge_command,
         "run": reporting.run_command,
         "walk": reporting.walk_command,
-        "steps": reporting.steps_command,
+        "steps": steps.steps_command,
         "undo": reporting.undo_command,
         "why": reporting.why_command,
         "today": insights.today_command,
         "week": insights.week_command,
-        "export": account.export_command,
-        "delete": account.delete_command,
-        "help": account.help_command,
+        "export": account_data.export_command,
+        "delete": account_data.delete_command,
+        "help": account_data.help_command,
     }
 
 
-async def log_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One line per update: ids and kind, never the text."""
-    chat = update.effective_chat.id if update.effective_chat else None
-    user = update.effective_user.id if update.effective_user else None
-    kind = next(
-        (
-            k
-            for k in (
-                "message",
-                "callback_query",
-                "my_chat_member",
-                "edited_message",
-                "channel_post",
-                "chat_member",
-            )
-            if getattr(update, k, None)
-        ),
-        "other",
-    )
-    logger.info(
-        "update update_id=%s kind=%s chat_id=%s user_id=%s", update.update_id, kind, chat, user
-    )
-
-
 def _group_commands() -> dict[str, Callback]:
+    # In groups the bot works through commands alone (privacy mode on).
     return {
-        "join": clubs.join,
-        "leave": clubs.leave,
+        "join": membership.join,
+        "leave": membership.leave,
         "board": clubs.board,
         "challenge": clubs.challenge,
         "digest": clubs.digest,
@@ -102,80 +94,97 @@ def _group_commands() -> dict[str, Callback]:
     }
 
 
-def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def _buttons() -> dict[Prefix, Callback]:
+    return {
+        Prefix.SET: onboarding.field_button,
+        Prefix.EDIT: onboarding.edit_button,
+        Prefix.RUN: reporting.run_button,
+        Prefix.RX: reporting.prescription_button,
+        Prefix.DELETE: account_data.delete_button,
+        Prefix.NUDGE: daily.nudge_button,
+        Prefix.FOLLOWUP: morning.followup_button,
+    }
+
+
+def _settings_answer(tx: UserTx, who_: Who, draft: Draft, text: str, _now: object) -> list[Reply]:
+    return onboarding.field_answer(tx, who_, draft, text)
+
+
+def router() -> Router:
+    """Each flow's pending question and who answers it; anything else is a new report."""
+    answers: dict[Flow, Answer] = {
+        Flow.ONBOARDING: _settings_answer,
+        Flow.SETTINGS: _settings_answer,
+        Flow.RUN: guided.answer,
+        Flow.WALK: reporting.walk_answer,
+        Flow.STEPS: steps.steps_answer,
+    }
+    return Router(answers, reporting.free_text)
+
+
+async def log_update(update: Update, context: WalkContext) -> None:
+    """One line per update: ids and kind, never the text."""
+    chat = update.effective_chat.id if update.effective_chat else None
+    user = update.effective_user.id if update.effective_user else None
+    kinds = ("message", "callback_query", "my_chat_member", "edited_message", "channel_post")
+    kind = next((k for k in (*kinds, "chat_member") if getattr(update, k, None)), "other")
+    logger.info(
+        "update update_id=%s kind=%s chat_id=%s user_id=%s", update.update_id, kind, chat, user
+    )
+
+
+def register_handlers(app: WalkApp) -> None:
     """All handlers. Order matters: commands before text, text before the catch-alls."""
     # Group -1 runs first for every update and lets it through to the real handlers.
     app.add_handler(TypeHandler(Update, log_update), group=-1)
-    for name, callback in _commands().items():
+    for name, callback in _private_commands().items():
         app.add_handler(CommandHandler(name, callback, filters=PRIVATE))
-    # In groups the bot works through commands alone (privacy mode on).
     for name, callback in _group_commands().items():
         app.add_handler(CommandHandler(name, callback, filters=GROUPS))
-    app.add_handler(ChatMemberHandler(clubs.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, clubs.migrated))
-    buttons: dict[str, Callback] = {
-        "set": onboarding.field_button,
-        "edit": onboarding.edit_button,
-        "run": reporting.run_button,
-        "rx": reporting.prescription_button,
-        "del": account.delete_button,
-        "nudge": nudging.nudge_button,
-        "fu": nudging.followup_button,
-    }
-    for prefix, callback in buttons.items():
-        app.add_handler(CallbackQueryHandler(callback, pattern=rf"^{prefix}:"))
+    app.add_handler(ChatMemberHandler(membership.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migrated))
+    for prefix, callback in _buttons().items():
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern(prefix)))
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, onboarding.location_message))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, router.text_message))
-    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, router.unknown_command))
-    app.add_handler(
-        MessageHandler(
-            PRIVATE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL,
-            router.non_text_message,
-        )
-    )
+    text = PRIVATE & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(text, router().text_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    others = PRIVATE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(others, non_text_message))
     app.add_error_handler(on_error)
 
 
-async def announce_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register the command menu with Telegram (run once at start-up)."""
+async def on_startup(app: WalkApp) -> None:
+    """Load what is scheduled, then register the command menu."""
+    counts = await asyncio.to_thread(app.services.scheduler.load)
+    logger.info("schedule loaded: %s", " ".join(str(n) for n in counts))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
 
 
-async def on_startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Load the nudge index, then register the command menu."""
-    svc = app.bot_data[SERVICES_KEY]
-    count = await asyncio.to_thread(svc.journal.load)
-    clubs = await asyncio.to_thread(svc.scheduler.club_index.load, svc.repo.clubs)
-    logger.info("schedule index loaded: %s runners, %s clubs", count, clubs)
-    await announce_commands(app)
+async def on_shutdown(app: WalkApp) -> None:
+    """Snapshot the nudge index (the next start reads almost nothing); stop the chart worker."""
+    await asyncio.to_thread(app.services.scheduler.close)
 
 
-async def on_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Snapshot the nudge index so the next start reads almost nothing."""
-    svc = app.bot_data[SERVICES_KEY]
-    await asyncio.to_thread(svc.journal.close)
-    await asyncio.to_thread(svc.scheduler.charts.close)
+async def minute_job(context: WalkContext) -> None:
+    """The one repeating job: every due nudge, follow-up, summary and club post."""
+    await context.services.scheduler.tick(context.bot)
 
 
-async def minute_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The one repeating job: every due nudge, follow-up and weekly summary."""
-    await services(context).scheduler.tick(context.bot)
+def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.sleep) -> Services:
+    """The repository and the scheduler with its sources, wired once, before the app."""
+    data = DataDir(settings.data_dir)
+    index, club_index = NudgeIndex(), ClubIndex()
+    journal = IndexJournal(data, index)
+    repo = Repository(settings.data_dir, schedule=journal, clubs=club_index.put)
+    planners = (daily.DailyNudge(), WeeklySummary(ChartPool()), morning.MorningFollowup())
+    runners = RunnerSource(repo, index, journal, planners, Delivery(sleep))
+    scheduler = Scheduler([runners, ClubSource(repo, club_index)], data.scheduler_state, clock)
+    return Services(repo, clock, scheduler)
 
 
-def _services(settings: Settings, clock: Clock) -> Services:
-    repo = Repository(settings.data_dir)
-    index = NudgeIndex()
-    journal = IndexJournal(repo.store, index)
-    repo.store.watcher = journal
-    scheduler = Scheduler(repo, index, scheduler_state_path(settings.data_dir), clock)
-    scheduler.club_index = ClubIndex()
-    repo.clubs.watcher = scheduler.club_index.put
-    return Services(repo, clock, scheduler, journal)
-
-
-def _schedule_minute_job(app: Application[Any, Any, Any, Any, Any, Any], clock: Clock) -> None:
-    now = clock()
-    first = 60 - now.second + 1  # a second into the next minute
+def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
+    first = 60 - clock().second + 1  # a second into the next minute
     assert app.job_queue is not None
     app.job_queue.run_repeating(
         minute_job,
@@ -191,16 +200,20 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     clock: Clock = system_clock,
+    sleep: Sleep = asyncio.sleep,
     rate_limiter: bool = True,
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The bot, ready to run; tests pass an offline `request` and their own clock."""
+) -> WalkApp:
+    """The bot, ready to run; tests pass an offline `request`, their clock and sleep."""
+    services = build_services(settings, clock, sleep)
     builder = (
         Application.builder()
+        .application_class(WalkApplication, kwargs={"services": services})
+        .context_types(ContextTypes(context=WalkContext))
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .post_init(on_startup)
-        .post_shutdown(on_shutdown)
+        .post_init(on_startup)  # type: ignore[arg-type]
+        .post_shutdown(on_shutdown)  # type: ignore[arg-type]
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -208,7 +221,7 @@ def build_application(
         # PTB types the builder's limiter by its rate-limit argument type; ours takes a dict.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
-    app.bot_data[SERVICES_KEY] = _services(settings, clock)
+    assert isinstance(app, WalkApplication)
     register_handlers(app)
     _schedule_minute_job(app, clock)
     return app

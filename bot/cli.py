@@ -1,7 +1,13 @@
-"""`walk-coach`: try the coach from a terminal, without Telegram.
+"""`walk-coach`: the one command line. Run the bot, look after its data folder, or try the
+coach without Telegram.
 
-It lives in `bot/` because it is an edge like the bot: it reads the clock and hands
-`now` to the pure domain.
+    walk-coach run                      the bot (polling, or webhook mode when configured)
+    walk-coach check                    settings and data folder, no network
+    walk-coach health                   is the running bot alive? (container health check)
+    walk-coach backup PATH.tar.gz       every runner and club, safe while the bot runs
+    walk-coach restore PATH.tar.gz      into an empty data folder
+    walk-coach prescribe "long run 20 mi 3:05" [--units mi]
+    walk-coach sources                  the sources the coach cites
 """
 
 from __future__ import annotations
@@ -10,30 +16,45 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
+from bot import ops
+from bot.settings import SettingsError, load_settings
 from coach_rules import History, ParseError, Profile, Units, evaluate, explain, parse_report, render
 from coach_rules.explain import source_table
+from coach_rules.params import DEFAULT_PARAMS
+
+# The commands that act on a data folder and so need the settings (a token among them).
+NEEDS_SETTINGS = ("run", "check", "health", "backup", "restore")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="walk-coach", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="walk-coach",
+        description="Walk Coach: a Telegram bot that coaches runners to walk more.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the bot (polling, or webhook mode when WEBHOOK_URL is set)")
+    sub.add_parser("check", help="validate the settings and the data folder (no network)")
+    sub.add_parser("health", help="exit 0 while the running bot's scheduler ticks")
+    backup = sub.add_parser("backup", help="archive every runner and club (safe while running)")
+    backup.add_argument("path", type=Path, help="the archive to write, e.g. backup.tar.gz")
+    restore = sub.add_parser("restore", help="unpack a backup into an empty data folder")
+    restore.add_argument("path", type=Path, help="an archive written by backup")
     prescribe = sub.add_parser("prescribe", help="print the prescription for a report")
     prescribe.add_argument("report", nargs="+", help="e.g. 'long run 20 mi 3:05'")
     prescribe.add_argument("--units", choices=[u.value for u in Units], default=Units.KM.value)
-    prescribe.add_argument("--goal", type=int, default=8000, help="daily step goal")
+    prescribe.add_argument(
+        "--goal", type=int, default=DEFAULT_PARAMS.step_floor, help="daily step goal"
+    )
     prescribe.add_argument("--weight", type=float, default=None, help="body weight in kg")
     sub.add_parser("sources", help="print the source table")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code (2 for a report the coach cannot use)."""
-    args = _parser().parse_args(argv)
-    if args.command == "sources":
-        print(source_table())
-        return 0
+def _prescribe(args: argparse.Namespace) -> int:
     units = Units(args.units)
+    # The terminal's own zone: this is the one place outside the bot that reads the clock.
     now = datetime.now().astimezone()
     report = parse_report(" ".join(args.report), units, now)
     if isinstance(report, ParseError):
@@ -45,6 +66,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\nWhy, rule by rule:\n")
     print(explain(prescription))
     return 0
+
+
+def _with_settings(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"walk-coach: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        return ops.run(settings)
+    if args.command == "check":
+        return ops.check(settings)
+    if args.command == "health":
+        return ops.health(settings)
+    if args.command == "backup":
+        return ops.backup(settings, args.path)
+    return ops.restore(settings, args.path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 for bad settings or a report it cannot use)."""
+    args = _parser().parse_args(argv)
+    if args.command in NEEDS_SETTINGS:
+        return _with_settings(args)
+    if args.command == "sources":
+        print(source_table())
+        return 0
+    return _prescribe(args)
 
 
 if __name__ == "__main__":

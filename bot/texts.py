@@ -68,3 +68,4 @@ DELETE_CONFIRM = (
 )
 DELETED = "Done: everything I stored about you is gone. Send /start if you ever want to return."
 DELETE_KEPT = "Nothing deleted."
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."

@@ -57,3 +57,16 @@ def timezone_for_location(latitude: float, longitude: float) -> str | None:
 def local_now(now_utc: datetime, zone: str) -> datetime:
     """`now_utc` as the runner's local time."""
     return now_utc.astimezone(ZoneInfo(zone))
+
+
+def parse_clock(text: str) -> str | None:
+    """'19:30', '7:05', '19.30', '1930', '7pm', '7:30 pm' to 'HH:MM', or None."""
+    cleaned = text.strip().lower().replace(" ", "")
+    twelve = re.fullmatch(r"(1[0-2]|0?[1-9])(?:[:.]([0-5][0-9]))?([ap])\.?m\.?", cleaned)
+    if twelve:
+        hour = int(twelve.group(1)) % 12 + (12 if twelve.group(3) == "p" else 0)
+        return f"{hour:02d}:{twelve.group(2) or '00'}"
+    match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.h]?([0-5][0-9])", cleaned)
+    if not match:
+        return None
+    return f"{int(match.group(1)):02d}:{match.group(2)}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coach_rules.models import Activity, DaySteps, Run
-from coach_rules.prescription import Advice, Prescription
+from coach_rules.prescription import Advice, Prescription, Tip
 from coach_rules.rules import RULES_BY_ID
 from coach_rules.sources import SOURCES, source_line
 from coach_rules.units import Units, format_clock, format_distance, format_minutes
@@ -28,10 +28,13 @@ def explain(prescription: Prescription) -> str:
         return "Nothing to explain yet: report a run, a walk or your steps first."
     parts = [explain_advice(a) for a in prescription.items]
     if prescription.tip:
-        tip = prescription.tip
-        sources = "; ".join(source_line(s) for s in tip.sources)
-        parts.append(f"• Tip: {tip.text}\n  Source {sources}")
+        parts.append("• Tip: " + tip_with_sources(prescription.tip).replace("\n", "\n  "))
     return "\n\n".join(parts)
+
+
+def tip_with_sources(tip: Tip) -> str:
+    """A tip, and on the next line where it comes from."""
+    return f"{tip.text}\nSource " + "; ".join(source_line(s) for s in tip.sources)
 
 
 def source_table() -> str:

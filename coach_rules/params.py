@@ -62,6 +62,9 @@ class Bounds:
     longest_run_m: float = 250_000.0
     fastest_walk_kmh: float = 10.0
     most_steps: int = 100_000
+    least_step_goal: int = 1000
+    lightest_kg: float = 30.0
+    heaviest_kg: float = 300.0
     oldest_days: int = 365
     longest_text: int = 4096
 

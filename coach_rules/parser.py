@@ -10,6 +10,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from coach_rules.feel import (
+    PAIN_WORDS,
+    SORE_WORDS,
+    clause_with,
+    mentions_pain,
+    mentions_soreness,
+)
 from coach_rules.models import DaySteps, Report, Run, RunKind, Walk
 from coach_rules.params import DEFAULT_BOUNDS, Bounds
 from coach_rules.units import METRES_PER_KM, METRES_PER_MILE, Units, format_number, to_metres
@@ -41,11 +48,6 @@ _KIND_WORDS: dict[str, RunKind] = {
 }
 _RUN_WORDS = r"\b(?:ran|run|runs|running|jog|jogged|jogging)\b"
 _WALK_WORDS = r"\b(?:walk|walked|walking|walks|hike|hiked|hiking|stroll|strolled)\b"
-_PAIN_WORDS = (
-    r"\b(?:hurts?|hurting|pain|painful|injur(?:y|ed|ies)|ache|aches|aching|twinge|sprain(?:ed)?"
-    r"|strain(?:ed)?|limp(?:ing)?)\b"
-)
-_SORE_WORDS = r"\b(?:sore|soreness|stiff|tight|heavy legs|tired legs|doms)\b"
 
 
 @dataclass
@@ -161,13 +163,6 @@ def _kind(scan: _Scan, distance_word: bool) -> RunKind | None:
     return RunKind.RACE if distance_word else None
 
 
-def _note(original: str, pattern: str) -> str:
-    for clause in re.split(r"[,;.!\n]| but | and ", original):
-        if re.search(pattern, clause.lower()):
-            return clause.strip()[:200]
-    return ""
-
-
 def _resolve_clock(parts: tuple[int, int], distance_m: float | None, walk: bool) -> int:
     """'a:b' as m:ss or h:mm: whichever gives a believable pace, m:ss when both do."""
     a, b = parts
@@ -210,8 +205,8 @@ def _pieces(text: str, units: Units, now: datetime) -> _Pieces | ParseError:
     at = _when(scan, now)
     if isinstance(at, ParseError):
         return at
-    pain = bool(re.search(_PAIN_WORDS, low))
-    sore = bool(re.search(_SORE_WORDS, low))
+    pain = mentions_pain(low)
+    sore = mentions_soreness(low)
     steps = _steps(scan)
     seconds, clock = _duration(scan)
     effort = _effort(scan)
@@ -220,7 +215,7 @@ def _pieces(text: str, units: Units, now: datetime) -> _Pieces | ParseError:
     is_run = bool(re.search(_RUN_WORDS, low))
     distance = _distance(scan, units) if (is_walk or is_run or steps is None) else None
     kind = _kind(scan, distance_word)
-    note = _note(text, _PAIN_WORDS) if pain else (_note(text, _SORE_WORDS) if sore else "")
+    note = clause_with(text, PAIN_WORDS if pain else SORE_WORDS) if pain or sore else ""
     return _Pieces(
         at, steps, seconds, clock, distance, effort, kind, is_walk, is_run, pain, sore, note
     )

@@ -383,8 +383,8 @@ def _never(_: Context) -> bool:
     return False
 
 
-def _weekly_only(_: Context) -> Advice:
-    raise NotImplementedError("weekly rules are evaluated by coach_rules.weekly")
+def _said_elsewhere(_: Context) -> Advice:
+    raise NotImplementedError("given by coach_rules.weekly or coach_rules.checkins, not a report")
 
 
 RULES: tuple[Rule, ...] = (
@@ -453,18 +453,32 @@ RULES: tuple[Rule, ...] = (
         _step_floor,
     ),
     Rule(
+        "daily-nudge",
+        "your nudge time, when the day's steps are short of your goal",
+        ("A6", "B1", "A1", "A2"),
+        _never,
+        _said_elsewhere,
+    ),
+    Rule(
+        "morning-after",
+        "the morning after a long run: how your legs feel decides today's run",
+        ("A12", "A10", "A11", "A5"),
+        _never,
+        _said_elsewhere,
+    ),
+    Rule(
         "weekly-minutes",
         "the weekly summary: moderate-equivalent minutes against 150 (runs count double)",
         ("B2",),
         _never,
-        _weekly_only,
+        _said_elsewhere,
     ),
     Rule(
         "form-cue / mindset",
         "every prescription, rotating so the same tip never shows twice in a row",
         ("A3", "A4", "A13", "A14", "A15"),
         _never,
-        _weekly_only,
+        _said_elsewhere,
     ),
 )
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 METRES_PER_MILE = 1609.344
 METRES_PER_KM = 1000.0
 SECONDS_PER_HOUR = 3600
+POUNDS_PER_KG = 2.20462
 
 
 class Units(StrEnum):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.app import build_application
+from bot.context import WalkApp
+from bot.scheduling import Sleep
 from bot.settings import Settings
 from bot.storage import UserStore
 from tests.offline import FAKE_API, FAKE_TOKEN, Call, RecordingRequest
@@ -40,7 +42,7 @@ class Runner:
 
     def __init__(
         self,
-        app: Application[Any, Any, Any, Any, Any, Any],
+        app: WalkApp,
         request: RecordingRequest,
         user_id: int = 42,
         first_name: str = "Ana",
@@ -124,11 +126,16 @@ async def started_app(
     clock: FakeClock,
     request: RecordingRequest | None = None,
     rate_limiter: bool = True,
-) -> tuple[Application[Any, Any, Any, Any, Any, Any], RecordingRequest]:
+    sleep: Sleep | None = None,
+) -> tuple[WalkApp, RecordingRequest]:
     """The real application, initialised against the offline request."""
     request = request or RecordingRequest()
     app = build_application(
-        settings_for(data_dir), request=request, clock=clock, rate_limiter=rate_limiter
+        settings_for(data_dir),
+        request=request,
+        clock=clock,
+        rate_limiter=rate_limiter,
+        sleep=sleep or asyncio.sleep,
     )
     await app.initialize()
     # What run_polling does after initialize: load the schedule, register the commands.
@@ -137,7 +144,7 @@ async def started_app(
     return app, request
 
 
-async def stopped_app(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def stopped_app(app: WalkApp) -> None:
     """What run_polling does on the way out: shut down, then the post-shutdown hook."""
     await app.shutdown()
     if app.post_shutdown is not None:

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.runtime import SERVICES_KEY
 from bot.storage import ClubStore
 from tests.flowkit import FakeClock, Runner, started_app, stopped_app, stored
 from tests.offline import ADMIN_RIGHTS, BOT_USER, Call, RecordingRequest
@@ -59,7 +58,7 @@ class Club:
     async def tick(self, moment: datetime) -> list[Call]:
         self.clock.now = moment
         before = len(self.request.calls)
-        await self.app.bot_data[SERVICES_KEY].scheduler.tick(self.app.bot)
+        await self.app.services.scheduler.tick(self.app.bot)
         return [c for c in self.request.calls[before:] if c.method.startswith("send")]
 
 

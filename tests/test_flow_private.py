@@ -104,7 +104,8 @@ async def test_long_run_report_numbers_first_with_buttons(bot: Runner, tmp_path:
     assert (run["type"], run["kind"], run["duration_s"]) == ("run", "long", 11100)
     assert run["distance_m"] == pytest.approx(32186.88)
     assert run["at"].startswith("2026-11-26T18:00:00+01:00")
-    assert state.last_prescription["items"][0]["rule_id"] == "finisher-walk"
+    assert state.last_prescription is not None
+    assert state.last_prescription.items[0].rule_id == "finisher-walk"
 
 
 async def test_km_runner_gets_km_wording(bot: Runner) -> None:
@@ -422,12 +423,12 @@ async def test_edited_message_is_not_logged_twice(bot: Runner, tmp_path: Path) -
 async def test_a_crash_gets_an_apology_and_a_clean_log(
     bot: Runner, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.flows import reporting
+    from bot import coaching
 
     def broken(*args: object) -> object:
         raise RuntimeError("rules engine exploded")
 
-    monkeypatch.setattr(reporting, "evaluate", broken)
+    monkeypatch.setattr(coaching, "evaluate", broken)
     with caplog.at_level(logging.ERROR):
         reply = await bot.reply("secret marathon 3:59:00")
     assert reply.startswith("Sorry, something went wrong on my side.")
@@ -438,9 +439,7 @@ async def test_a_crash_gets_an_apology_and_a_clean_log(
 
 
 async def test_command_menu_is_registered(bot: Runner) -> None:
-    from bot.app import announce_commands
-
-    await announce_commands(bot.app)
+    # Registered at start-up (the `bot` fixture starts the app as run_polling does).
     call = [c for c in bot.request.calls if c.method == "setMyCommands"][-1]
     names = [c["command"] for c in call.params["commands"]]
     assert names[:3] == ["run", "walk", "steps"] and "delete" in names and "help" in names

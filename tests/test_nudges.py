@@ -6,15 +6,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.nudges.chart import week_figure
-from bot.nudges.index import wall_minutes
-from bot.runtime import SERVICES_KEY, Services
+from bot.context import Services
+from bot.insights.chart import week_figure
+from bot.scheduling import RunnerSource, wall_minutes
 from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
 from tests.flowkit import FakeClock, Runner, started_app, stopped_app, stored
 from tests.offline import Call, RecordingRequest
@@ -38,9 +38,8 @@ class World:
 
     @property
     def services(self) -> Services:
-        found = self.app.bot_data[SERVICES_KEY]
-        assert isinstance(found, Services)
-        return found
+        services: Services = self.app.services
+        return services
 
     def runner(self, user_id: int) -> Runner:
         return Runner(self.app, self.request, user_id=user_id, first_name=f"R{user_id}")
@@ -63,17 +62,17 @@ class World:
         return [c for c in self.request.calls[before:] if c.method.startswith("send")]
 
 
-async def _fake_sleep(world: World, seconds: float) -> None:
-    world.slept.append(seconds)
-
-
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     clock = FakeClock(utc(2026, 11, 26, 9, 0))
     # Without PTB's limiter, so the scheduler's own 429 and network handling is what runs.
-    app, request = await started_app(tmp_path, clock, rate_limiter=False)
-    w = World(app, request, clock, tmp_path)
-    w.services.scheduler.sleep = lambda s: _fake_sleep(w, s)
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    app, request = await started_app(tmp_path, clock, rate_limiter=False, sleep=fake_sleep)
+    w = World(app, request, clock, tmp_path, slept)
     await w.at(clock.now)  # the scheduler starts counting here
     try:
         yield w
@@ -105,7 +104,7 @@ async def test_daily_nudge_numbers_and_once_only(world: World) -> None:
     ]
     assert await world.at(utc(2026, 11, 26, 18, 0, 30)) == []
     assert await world.at(utc(2026, 11, 26, 18, 5)) == []
-    assert stored(world.data, 1)[1].sent["daily"] == "2026-11-26"
+    assert stored(world.data, 1)[1].sent["daily"] == date(2026, 11, 26)
 
 
 async def test_mile_runner_gets_brisk_pace_in_miles(world: World) -> None:
@@ -213,7 +212,7 @@ async def test_retry_after_is_waited_out(world: World) -> None:
     sent = await world.at(utc(2026, 11, 26, 18, 0))
     assert len(sent) == 2  # the refused try, then the real one
     assert world.slept == [7.0]
-    assert stored(world.data, 1)[1].sent["daily"] == "2026-11-26"
+    assert stored(world.data, 1)[1].sent["daily"] == date(2026, 11, 26)
 
 
 async def test_network_errors_are_retried_then_given_up(world: World) -> None:
@@ -222,7 +221,7 @@ async def test_network_errors_are_retried_then_given_up(world: World) -> None:
     world.request.network_errors[1] = 2
     world.request.network_errors[2] = 99
     await world.at(utc(2026, 11, 26, 18, 0))
-    assert stored(world.data, 1)[1].sent["daily"] == "2026-11-26"
+    assert stored(world.data, 1)[1].sent["daily"] == date(2026, 11, 26)
     assert "daily" not in stored(world.data, 2)[1].sent
     # runner 1: two failures then success; runner 2: gives up after 4 tries
     assert sorted(world.slept) == [1.0, 1.0, 2.0, 2.0, 4.0]
@@ -233,16 +232,16 @@ async def test_one_failure_never_stops_the_others(
 ) -> None:
     for uid in (1, 2, 3):
         await world.join(uid)
-    from bot.nudges import messages
+    from bot.nudges.daily import DailyNudge
 
-    real = messages._daily
+    real = DailyNudge.plan
 
-    def broken_for_two(tx: Any, settings: Any, now: datetime) -> Any:
+    def broken_for_two(self: DailyNudge, tx: Any, settings: Any, state: Any, now: datetime) -> Any:
         if settings.user_id == 2:
             raise RuntimeError("corrupt data for one runner")
-        return real(tx, settings, now)
+        return real(self, tx, settings, state, now)
 
-    monkeypatch.setattr(messages, "_daily", broken_for_two)
+    monkeypatch.setattr(DailyNudge, "plan", broken_for_two)
     sent = await world.at(utc(2026, 11, 26, 18, 0))
     assert sorted(int(c.params["chat_id"]) for c in sent) == [1, 3]
 
@@ -270,7 +269,7 @@ async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path) -> None:
     clock = FakeClock(utc(2026, 11, 26, 17, 0))
     gated = GatedRequest(allowed=10**6)
     app, _ = await started_app(tmp_path, clock, request=gated, rate_limiter=False)
-    scheduler = app.bot_data[SERVICES_KEY].scheduler
+    scheduler = app.services.scheduler
     for uid in range(1, 6):
         bot = Runner(app, gated, user_id=uid)
         await bot.say("/start")
@@ -290,7 +289,7 @@ async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path) -> None:
 
     clock.now = utc(2026, 11, 26, 19, 1)
     app2, request2 = await started_app(tmp_path, clock, rate_limiter=False)
-    await app2.bot_data[SERVICES_KEY].scheduler.tick(app2.bot)
+    await app2.services.scheduler.tick(app2.bot)
     second = [int(c.params["chat_id"]) for c in request2.calls if c.method == "sendMessage"]
     delivered = first[:2] + second
     assert sorted(delivered) == [1, 2, 3, 4, 5]  # everyone once: none lost, none doubled
@@ -301,7 +300,7 @@ async def test_long_run_follow_up_next_morning(world: World) -> None:
     bot = await world.join(1)
     world.clock.now = utc(2026, 11, 26, 10, 0)
     await bot.say("long run 30 km 2:50:00")
-    assert stored(world.data, 1)[1].followup_on == "2026-11-27"
+    assert stored(world.data, 1)[1].followup_on == date(2026, 11, 27)
     await world.at(utc(2026, 11, 26, 10, 0))
     sent = await world.at(utc(2026, 11, 27, 7, 0))  # 08:00 in Berlin
     assert len(sent) == 1
@@ -430,8 +429,8 @@ async def test_index_survives_restart_with_and_without_a_clean_stop(tmp_path: Pa
     await app.shutdown()  # no snapshot: like kill -9, the journal has the changes
     assert (tmp_path / "schedule-journal.txt").read_text().split() != []
     app, request = await started_app(tmp_path, clock)
-    svc = app.bot_data[SERVICES_KEY]
-    keys = dict(svc.scheduler.index.items())
+    runners = next(s for s in app.services.scheduler.sources if isinstance(s, RunnerSource))
+    keys = dict(runners.index.items())
     assert sorted(keys) == [1, 2, 3]
     assert (keys[1].timezone, keys[1].nudge) == (BERLIN, "21:00")
     assert (keys[2].timezone, keys[3].nudge) == (TOKYO, "19:00")

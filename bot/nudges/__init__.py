@@ -1,1 +1,2 @@
-"""Scheduled messages: the daily step nudge, the long-run follow-up, the weekly summary."""
+"""Nudges: the daily check-in at the runner's nudge time with its pause buttons, and the
+morning follow-up after a long run."""

@@ -1,9 +1,20 @@
 """Storage behind a small repository; the only place that knows TinyDB."""
 
-from bot.storage.records import Club, ClubKey, Draft, ScheduleKey, UserSettings, UserState
+from bot.storage.datadir import DataDir
+from bot.storage.records import (
+    Challenge,
+    ChallengeKind,
+    Club,
+    ClubKey,
+    Draft,
+    ScheduleKey,
+    UserSettings,
+    UserState,
+)
 from bot.storage.store import (
     ClubStore,
     ClubTx,
+    ClubWatcher,
     Repository,
     ScheduleWatcher,
     StoredActivity,
@@ -12,10 +23,14 @@ from bot.storage.store import (
 )
 
 __all__ = [
+    "Challenge",
+    "ChallengeKind",
     "Club",
     "ClubKey",
     "ClubStore",
     "ClubTx",
+    "ClubWatcher",
+    "DataDir",
     "Draft",
     "Repository",
     "ScheduleKey",

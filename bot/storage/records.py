@@ -1,16 +1,36 @@
-"""What the bot stores for a runner, as typed records, and their JSON form."""
+"""What the bot stores, as typed records, and their JSON form (the only place that knows it).
+
+Dates are `date` objects in the records and ISO strings on disk; units are `Units`; the
+challenge and the last prescription are dataclasses. Reading accepts what older versions
+wrote, so an upgrade never needs a migration step.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, NamedTuple
 
-from coach_rules import Activity, Advice, DaySteps, Prescription, Run, RunKind, Tip, Walk
+from coach_rules import Activity, Advice, DaySteps, Prescription, Run, RunKind, Tip, Units, Walk
 from coach_rules.models import DEFAULT_STEP_GOAL
 
 DEFAULT_NUDGE = "19:00"
 DEFAULT_TIMEZONE = "UTC"
+
+
+def _date(raw: object) -> date | None:
+    return date.fromisoformat(raw) if isinstance(raw, str) and raw else None
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _dates(raw: object) -> dict[str, date]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): d for k, v in raw.items() if (d := _date(v)) is not None}
 
 
 @dataclass
@@ -20,7 +40,7 @@ class UserSettings:
     user_id: int
     chat_id: int
     first_name: str = ""
-    units: str = "km"
+    units: Units = Units.KM
     timezone: str = DEFAULT_TIMEZONE
     step_goal: int = DEFAULT_STEP_GOAL
     nudge: str | None = DEFAULT_NUDGE
@@ -28,8 +48,8 @@ class UserSettings:
     more_mileage: bool = False
     onboarded: bool = False
     blocked: bool = False
-    # ISO date: no nudges up to and including this day (the nudge's "pause" buttons).
-    nudge_paused_until: str | None = None
+    # No nudges up to and including this day (the nudge's "pause" buttons).
+    nudge_paused_until: date | None = None
     # The runner has a private chat with the bot (so details can go there).
     private_chat: bool = False
     # Group chats whose board the runner joined (so /delete can leave them all).
@@ -39,11 +59,17 @@ class UserSettings:
     def from_doc(cls, doc: dict[str, Any]) -> UserSettings:
         """Read a stored document, ignoring fields a newer version may have added."""
         known = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
+        known["units"] = Units(doc.get("units") or Units.KM.value)
+        known["nudge_paused_until"] = _date(doc.get("nudge_paused_until"))
+        known["clubs"] = [int(c) for c in doc.get("clubs", [])]
         return cls(**known)
 
     def to_doc(self) -> dict[str, Any]:
         """The JSON document for this record."""
-        return asdict(self)
+        doc = asdict(self)
+        doc["units"] = self.units.value
+        doc["nudge_paused_until"] = _iso(self.nudge_paused_until)
+        return doc
 
 
 @dataclass
@@ -55,21 +81,49 @@ class Draft:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def prescription_to_doc(prescription: Prescription) -> dict[str, Any]:
+    """A prescription as JSON, so /why can explain it after a restart."""
+    return {
+        "items": [
+            {
+                "rule_id": a.rule_id,
+                "text": a.text,
+                "reason": a.reason,
+                "sources": list(a.sources),
+                "numbers": dict(a.numbers),
+            }
+            for a in prescription.items
+        ],
+        "tip": asdict(prescription.tip) if prescription.tip else None,
+    }
+
+
+def prescription_from_doc(doc: dict[str, Any]) -> Prescription:
+    """The prescription stored by `prescription_to_doc`."""
+    items = tuple(
+        Advice(i["rule_id"], i["text"], i["reason"], tuple(i["sources"]), dict(i["numbers"]))
+        for i in doc["items"]
+    )
+    tip = doc.get("tip")
+    return Prescription(items, Tip(tip["id"], tip["text"], tuple(tip["sources"])) if tip else None)
+
+
 @dataclass
 class UserState:
     """Conversation state and the coach's memory of its last answer."""
 
     draft: Draft | None = None
-    last_prescription: dict[str, Any] | None = None
+    # What /why explains: the last advice the runner was given, whatever produced it.
+    last_prescription: Prescription | None = None
     last_tip_id: str | None = None
     # Each entry is the activity ids one confirmed log added; Undo pops the last one.
     undo: list[list[int]] = field(default_factory=list)
     # Prescription messages whose Done was already pressed (a double tap logs once).
     done_messages: list[int] = field(default_factory=list)
-    # ISO local date of the morning follow-up after a long run, while one is pending.
-    followup_on: str | None = None
+    # The local date of the morning follow-up after a long run, while one is pending.
+    followup_on: date | None = None
     # What the scheduler sent, by kind ("daily", "weekly", "followup"): the local date.
-    sent: dict[str, str] = field(default_factory=dict)
+    sent: dict[str, date] = field(default_factory=dict)
     # "chat:message" keys of the latest messages that logged something.
     logged_messages: list[str] = field(default_factory=list)
 
@@ -77,33 +131,36 @@ class UserState:
     def from_doc(cls, doc: dict[str, Any]) -> UserState:
         """Read the stored state document."""
         draft = doc.get("draft")
+        last = doc.get("last_prescription")
         return cls(
             draft=Draft(**draft) if draft else None,
-            last_prescription=doc.get("last_prescription"),
+            last_prescription=prescription_from_doc(last) if last else None,
             last_tip_id=doc.get("last_tip_id"),
             undo=[list(ids) for ids in doc.get("undo", [])],
             done_messages=list(doc.get("done_messages", [])),
-            followup_on=doc.get("followup_on"),
-            sent=dict(doc.get("sent", {})),
+            followup_on=_date(doc.get("followup_on")),
+            sent=_dates(doc.get("sent")),
             logged_messages=list(doc.get("logged_messages", [])),
         )
 
     def to_doc(self) -> dict[str, Any]:
         """The JSON document for this state."""
+        last = self.last_prescription
         return {
             "draft": asdict(self.draft) if self.draft else None,
-            "last_prescription": self.last_prescription,
+            "last_prescription": prescription_to_doc(last) if last else None,
             "last_tip_id": self.last_tip_id,
             "undo": self.undo,
             "done_messages": self.done_messages,
-            "followup_on": self.followup_on,
-            "sent": self.sent,
+            "followup_on": _iso(self.followup_on),
+            "sent": {k: v.isoformat() for k, v in self.sent.items()},
             "logged_messages": self.logged_messages,
         }
 
 
 class ScheduleKey(NamedTuple):
-    """What the scheduler's index needs to know about a runner."""
+    """What the scheduler's index needs to know about a runner (JSON-ready: it is
+    written as is into the schedule snapshot)."""
 
     timezone: str
     nudge: str | None
@@ -115,7 +172,7 @@ def schedule_key(settings: UserSettings | None, state: UserState) -> ScheduleKey
     """The runner's schedule, or None for someone without settings."""
     if settings is None:
         return None
-    return ScheduleKey(settings.timezone, settings.nudge, settings.blocked, state.followup_on)
+    return ScheduleKey(settings.timezone, settings.nudge, settings.blocked, _iso(state.followup_on))
 
 
 def activity_to_doc(activity: Activity, logged_at: datetime) -> dict[str, Any]:
@@ -174,31 +231,29 @@ def activity_from_doc(doc: dict[str, Any]) -> Activity:
     return DaySteps(at, int(doc["steps"]))
 
 
-def prescription_to_doc(prescription: Prescription) -> dict[str, Any]:
-    """A prescription as JSON, so /why can explain it after a restart."""
-    return {
-        "items": [
-            {
-                "rule_id": a.rule_id,
-                "text": a.text,
-                "reason": a.reason,
-                "sources": list(a.sources),
-                "numbers": dict(a.numbers),
-            }
-            for a in prescription.items
-        ],
-        "tip": asdict(prescription.tip) if prescription.tip else None,
-    }
+class ChallengeKind(StrEnum):
+    """What a club challenge counts."""
+
+    STEPS = "steps"  # every member at the step floor every day
+    MINUTES = "minutes"  # walking minutes as a club
 
 
-def prescription_from_doc(doc: dict[str, Any]) -> Prescription:
-    """The prescription stored by `prescription_to_doc`."""
-    items = tuple(
-        Advice(i["rule_id"], i["text"], i["reason"], tuple(i["sources"]), dict(i["numbers"]))
-        for i in doc["items"]
-    )
-    tip = doc.get("tip")
-    return Prescription(items, Tip(tip["id"], tip["text"], tuple(tip["sources"])) if tip else None)
+@dataclass(frozen=True)
+class Challenge:
+    """A seven-day club challenge."""
+
+    kind: ChallengeKind
+    target: int
+    since: date
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Challenge:
+        """Read a stored challenge."""
+        return cls(ChallengeKind(doc["kind"]), int(doc["target"]), date.fromisoformat(doc["since"]))
+
+    def to_doc(self) -> dict[str, Any]:
+        """The JSON document for this challenge."""
+        return {"kind": self.kind.value, "target": self.target, "since": self.since.isoformat()}
 
 
 @dataclass
@@ -210,26 +265,35 @@ class Club:
     active: bool = True
     # user id -> display name; only runners who chose /join
     members: dict[int, str] = field(default_factory=dict)
-    # {"kind": "steps" | "minutes", "target": int, "since": ISO date}
-    challenge: dict[str, Any] | None = None
+    challenge: Challenge | None = None
     digest_day: int | None = 6  # Monday 0 .. Sunday 6; None: no digest
     digest_time: str = "18:00"
     digest_tz: str = "UTC"
     channel_id: int | None = None
     channel_name: str | None = None
-    sent: dict[str, str] = field(default_factory=dict)
+    # What was posted, by kind ("digest", "channel_digest", "channel_tip"): the local date.
+    sent: dict[str, date] = field(default_factory=dict)
+    last_tip_id: str | None = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Club:
         """Read a stored club (JSON keys are strings)."""
         known = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
         known["members"] = {int(k): v for k, v in doc.get("members", {}).items()}
+        challenge = doc.get("challenge")
+        known["challenge"] = Challenge.from_doc(challenge) if challenge else None
+        sent = dict(doc.get("sent") or {})
+        # Older versions kept the last tip's id among the sent dates.
+        known["last_tip_id"] = doc.get("last_tip_id") or sent.pop("tip_id", None)
+        known["sent"] = _dates(sent)
         return cls(**known)
 
     def to_doc(self) -> dict[str, Any]:
         """The JSON document for this club."""
         doc = asdict(self)
         doc["members"] = {str(k): v for k, v in self.members.items()}
+        doc["challenge"] = self.challenge.to_doc() if self.challenge else None
+        doc["sent"] = {k: v.isoformat() for k, v in self.sent.items()}
         return doc
 
 

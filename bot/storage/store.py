@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.table import Document
 
 from bot.storage.atomic import AtomicJSONStorage
+from bot.storage.datadir import DataDir
 from bot.storage.records import (
     Club,
     ClubKey,
@@ -127,15 +127,14 @@ def _open_db(path: Path) -> Iterator[TinyDB]:
 class UserStore:
     """Synchronous core: one TinyDB file per user under `root`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, watcher: ScheduleWatcher | None = None) -> None:
+        self.data = DataDir(root)
         self.root = root
-        self.users_dir = root / "users"
-        self.watcher: ScheduleWatcher | None = None
+        self.watcher = watcher
 
     def path_for(self, user_id: int) -> Path:
-        """users/ab/cd/<id>.json, ab/cd from a hash so folders stay small."""
-        digest = hashlib.sha1(str(user_id).encode()).hexdigest()
-        return self.users_dir / digest[:2] / digest[2:4] / f"{user_id}.json"
+        """Where the runner's file is (see DataDir)."""
+        return self.data.user_file(user_id)
 
     def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
         """Run `fn` on the user's data; its changes are written once, atomically."""
@@ -151,6 +150,12 @@ class UserStore:
         if watcher and after != before:
             watcher.after_commit(user_id, after)
         return result
+
+    def schedule_key_of(self, user_id: int) -> ScheduleKey | None:
+        """The runner's schedule as stored (None: no such runner)."""
+        if not self.exists(user_id):
+            return None
+        return self.transact(user_id, lambda tx: tx.schedule_key())
 
     def exists(self, user_id: int) -> bool:
         """Whether anything is stored for the user."""
@@ -172,14 +177,12 @@ class UserStore:
 
     def user_ids(self) -> Iterator[int]:
         """Every stored user id (for start-up indexes and backups)."""
-        for path in self.users_dir.glob("*/*/*.json"):
-            if path.stem.lstrip("-").isdigit():
-                yield int(path.stem)
+        return self.data.user_ids()
 
     def sweep_temporary_files(self) -> int:
         """Remove temporary files a killed writer left behind (run at start-up only)."""
         removed = 0
-        for path in [*self.users_dir.glob("*/*/.*.tmp"), *self.root.glob("clubs/*/.*.tmp")]:
+        for path in list(self.data.temporary_files()):
             path.unlink(missing_ok=True)
             removed += 1
         return removed
@@ -187,7 +190,7 @@ class UserStore:
     def check(self) -> str:
         """'ok', or why the data folder cannot be used."""
         try:
-            self.users_dir.mkdir(parents=True, exist_ok=True)
+            self.data.users.mkdir(parents=True, exist_ok=True)
             probe = self.root / ".write-probe"
             probe.write_bytes(b"ok")
             probe.unlink()
@@ -211,6 +214,15 @@ class ClubTx:
         """Store the club."""
         self._db.table("club").upsert(Document(club.to_doc(), doc_id=_SINGLETON_ID))
 
+    def remove_member(self, user_id: int) -> bool:
+        """Take a runner off the club's board; whether they were on it."""
+        club = self.club()
+        if club is None or user_id not in club.members:
+            return False
+        del club.members[user_id]
+        self.put_club(club)
+        return True
+
 
 ClubWatcher = Callable[[int, ClubKey | None], None]
 
@@ -218,14 +230,13 @@ ClubWatcher = Callable[[int, ClubKey | None], None]
 class ClubStore:
     """One small TinyDB file per group or channel the bot is in."""
 
-    def __init__(self, root: Path) -> None:
-        self.clubs_dir = root / "clubs"
-        self.watcher: ClubWatcher | None = None
+    def __init__(self, root: Path, watcher: ClubWatcher | None = None) -> None:
+        self.data = DataDir(root)
+        self.watcher = watcher
 
     def path_for(self, chat_id: int) -> Path:
-        """clubs/ab/<id>.json."""
-        digest = hashlib.sha1(str(chat_id).encode()).hexdigest()
-        return self.clubs_dir / digest[:2] / f"{chat_id}.json"
+        """Where the club's file is (see DataDir)."""
+        return self.data.club_file(chat_id)
 
     def transact(self, chat_id: int, fn: Callable[[ClubTx], T]) -> T:
         """Run `fn` on the club's data; its changes are written once, atomically."""
@@ -256,17 +267,21 @@ class ClubStore:
 
     def chat_ids(self) -> Iterator[int]:
         """Every stored club's chat id."""
-        for path in self.clubs_dir.glob("*/*.json"):
-            if path.stem.lstrip("-").isdigit():
-                yield int(path.stem)
+        return self.data.club_ids()
 
 
 class Repository:
     """Async facade: one writer per file at a time, disk I/O in a worker thread."""
 
-    def __init__(self, root: Path) -> None:
-        self.store = UserStore(root)
-        self.clubs = ClubStore(root)
+    def __init__(
+        self,
+        root: Path,
+        schedule: ScheduleWatcher | None = None,
+        clubs: ClubWatcher | None = None,
+    ) -> None:
+        self.data = DataDir(root)
+        self.store = UserStore(root, schedule)
+        self.clubs = ClubStore(root, clubs)
         self._locks: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -294,6 +309,9 @@ class Repository:
             return await asyncio.to_thread(self.store.transact, user_id, fn)
 
     async def delete(self, user_id: int) -> bool:
-        """Remove every stored trace of the user."""
+        """Remove every stored trace of the user: off every club's board, then their file."""
+        settings = await self.transact(user_id, lambda tx: tx.settings())
+        for chat_id in settings.clubs if settings else []:
+            await self.club_transact(chat_id, lambda tx: tx.remove_member(user_id))
         async with self._lock(user_id):
             return await asyncio.to_thread(self.store.delete, user_id)

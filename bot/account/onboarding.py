@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.flows.common import remember, settings_for
-from bot.flows.fields import ONBOARDING, SKIP, Applied, Field, apply, prompt, summary
+from bot.account.fields import ONBOARDING, SKIP, Applied, Field, apply, prompt, summary
+from bot.chat import Who, remember, respond, settings_for, tapped
+from bot.context import Callback, WalkContext
+from bot.conversation import SETTINGS_FLOWS, Flow, Prefix, data
 from bot.replies import Button, Reply
-from bot.runtime import Callback, Who, respond, tapped
 from bot.storage import Draft, UserTx
 from bot.timezones import timezone_for_location
-
-ONBOARDING_FLOW, SETTINGS_FLOW = "onboarding", "settings"
-FIELD_FLOWS = (ONBOARDING_FLOW, SETTINGS_FLOW)
 
 
 def start(tx: UserTx, who_: Who) -> list[Reply]:
@@ -24,7 +21,7 @@ def start(tx: UserTx, who_: Who) -> list[Reply]:
     settings = settings_for(tx, who_)
     settings.first_name = who_.first_name
     state = tx.state()
-    state.draft = Draft(ONBOARDING_FLOW, ONBOARDING[0].value)
+    state.draft = Draft(Flow.ONBOARDING.value, ONBOARDING[0].value)
     tx.put_state(state)
     tx.put_settings(settings)
     name = f", {who_.first_name}" if who_.first_name else ""
@@ -36,10 +33,10 @@ def _next(tx: UserTx, who_: Who, draft: Draft, said: str | None) -> list[Reply]:
     settings = settings_for(tx, who_)
     state = tx.state()
     replies = [Reply(said)] if said else []
-    if draft.flow == ONBOARDING_FLOW:
+    if draft.flow == Flow.ONBOARDING:
         index = ONBOARDING.index(Field(draft.step)) + 1
         if index < len(ONBOARDING):
-            state.draft = Draft(ONBOARDING_FLOW, ONBOARDING[index].value)
+            state.draft = Draft(Flow.ONBOARDING.value, ONBOARDING[index].value)
             tx.put_state(state)
             return [*replies, prompt(ONBOARDING[index], settings)]
         settings.onboarded = True
@@ -58,7 +55,7 @@ def field_answer(tx: UserTx, who_: Who, draft: Draft, text: str) -> list[Reply]:
     settings = settings_for(tx, who_)
     outcome = apply(field, settings, text)
     if not isinstance(outcome, Applied):
-        hint = " Or tap Skip." if draft.flow == ONBOARDING_FLOW else " (/cancel to stop)"
+        hint = " Or tap Skip." if draft.flow == Flow.ONBOARDING else " (/cancel to stop)"
         return [Reply(outcome.message + hint)]
     remember(tx, settings)
     return _next(tx, who_, draft, outcome.message)
@@ -67,7 +64,7 @@ def field_answer(tx: UserTx, who_: Who, draft: Draft, text: str) -> list[Reply]:
 def location_answer(tx: UserTx, who_: Who, latitude: float, longitude: float) -> list[Reply]:
     """A shared location: sets the time zone when that is the question, else a hint."""
     draft = tx.state().draft
-    if draft is None or draft.flow not in FIELD_FLOWS or draft.step != Field.TIMEZONE.value:
+    if draft is None or draft.flow not in SETTINGS_FLOWS or draft.step != Field.TIMEZONE.value:
         return [Reply(texts.LOCATION_OUTSIDE_SETUP)]
     zone = timezone_for_location(latitude, longitude)
     if zone is None:
@@ -78,7 +75,7 @@ def location_answer(tx: UserTx, who_: Who, latitude: float, longitude: float) ->
 def edit(tx: UserTx, who_: Who, field: Field) -> list[Reply]:
     """Ask one settings question."""
     state = tx.state()
-    state.draft = Draft(SETTINGS_FLOW, field.value)
+    state.draft = Draft(Flow.SETTINGS.value, field.value)
     tx.put_state(state)
     return [prompt(field, settings_for(tx, who_), skippable=False)]
 
@@ -97,7 +94,7 @@ def direct(tx: UserTx, who_: Who, field: Field, args: str) -> list[Reply]:
 def nudge_direct(tx: UserTx, who_: Who, args: str) -> list[Reply]:
     """/nudge HH:MM, /nudge off, /nudge on (back to the last time, or 19:00)."""
     settings = settings_for(tx, who_)
-    if settings.nudge_paused_until and args.strip():
+    if settings.nudge_paused_until is not None and args.strip():
         # Any explicit /nudge choice ends a pause.
         settings.nudge_paused_until = None
         remember(tx, settings)
@@ -116,7 +113,7 @@ def settings_menu(tx: UserTx, who_: Who) -> list[Reply]:
         Field.WEIGHT: "Weight",
         Field.MILEAGE: "Mileage goal",
     }
-    buttons = [Button(label, f"edit:{field.value}") for field, label in labels.items()]
+    buttons = [Button(label, data(Prefix.EDIT, field.value)) for field, label in labels.items()]
     return [
         Reply(
             "Your settings:\n" + summary(settings_for(tx, who_)) + "\n\nTap one to change it.",
@@ -138,17 +135,17 @@ def cancel(tx: UserTx) -> list[Reply]:
 # ---- Telegram handlers ----
 
 
-async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start_command(update: Update, context: WalkContext) -> None:
     """/start: onboarding."""
     await respond(update, context, lambda tx, w, now: start(tx, w))
 
 
-async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def settings_command(update: Update, context: WalkContext) -> None:
     """/settings: the settings menu."""
     await respond(update, context, lambda tx, w, now: settings_menu(tx, w))
 
 
-async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cancel_command(update: Update, context: WalkContext) -> None:
     """/cancel: drop the pending question."""
     await respond(update, context, lambda tx, w, now: cancel(tx), remove_keyboard=True)
 
@@ -156,7 +153,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def direct_command(field: Field) -> Callback:
     """A handler for /units, /timezone, /goal, /weight."""
 
-    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def handler(update: Update, context: WalkContext) -> None:
         args = " ".join(context.args or [])
         await respond(update, context, lambda tx, w, now: direct(tx, w, field, args))
 
@@ -164,7 +161,7 @@ def direct_command(field: Field) -> Callback:
     return handler
 
 
-async def nudge_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def nudge_command(update: Update, context: WalkContext) -> None:
     """/nudge HH:MM | off | on."""
     args = " ".join(context.args or [])
     await respond(update, context, lambda tx, w, now: nudge_direct(tx, w, args))
@@ -173,26 +170,26 @@ async def nudge_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 def _field_button(tx: UserTx, w: Who, data: str, now: datetime) -> list[Reply]:
     field, _, value = data.partition(":")
     draft = tx.state().draft
-    if draft is None or draft.flow not in FIELD_FLOWS or draft.step != field:
+    if draft is None or draft.flow not in SETTINGS_FLOWS or draft.step != field:
         return [Reply(texts.STALE_BUTTON)]
     return field_answer(tx, w, draft, value)
 
 
-async def field_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def field_button(update: Update, context: WalkContext) -> None:
     """A tapped answer to a settings question (set:<field>:<value>)."""
-    data = await tapped(update, "set:")
+    data = await tapped(update, Prefix.SET)
     await respond(update, context, lambda tx, w, now: _field_button(tx, w, data, now))
 
 
-async def edit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edit_button(update: Update, context: WalkContext) -> None:
     """A tapped setting in the /settings menu (edit:<field>)."""
-    raw = await tapped(update, "edit:", clear=False)
+    raw = await tapped(update, Prefix.EDIT, clear=False)
     if raw not in {f.value for f in Field}:
         return
     await respond(update, context, lambda tx, w, now: edit(tx, w, Field(raw)))
 
 
-async def location_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def location_message(update: Update, context: WalkContext) -> None:
     """A shared location."""
     message = update.effective_message
     assert message is not None and message.location is not None

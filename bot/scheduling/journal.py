@@ -12,12 +12,15 @@ import json
 import logging
 import os
 import threading
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import IO
 
-from bot.nudges.index import NudgeIndex
-from bot.storage import ScheduleKey, UserStore
+from bot.scheduling.index import NudgeIndex
+from bot.storage import DataDir, ScheduleKey
 from bot.storage.atomic import atomic_write_bytes
+
+# Reads one runner's schedule from their file (None: no such runner).
+KeyReader = Callable[[int], ScheduleKey | None]
 
 logger = logging.getLogger("walkcoach.schedule")
 
@@ -25,10 +28,10 @@ logger = logging.getLogger("walkcoach.schedule")
 class IndexJournal:
     """Keeps the nudge index current and durable; the store's ScheduleWatcher."""
 
-    def __init__(self, store: UserStore, index: NudgeIndex) -> None:
-        self.store, self.index = store, index
-        self.snapshot_path = store.root / "schedule-snapshot.json"
-        self.journal_path = store.root / "schedule-journal.txt"
+    def __init__(self, data: DataDir, index: NudgeIndex) -> None:
+        self.data, self.index = data, index
+        self.snapshot_path = data.schedule_snapshot
+        self.journal_path = data.schedule_journal
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
 
@@ -36,7 +39,7 @@ class IndexJournal:
         """Note the runner durably before their file changes."""
         with self._lock:
             if self._handle is None:
-                self.store.root.mkdir(parents=True, exist_ok=True)
+                self.data.root.mkdir(parents=True, exist_ok=True)
                 self._handle = open(self.journal_path, "a", encoding="ascii")  # noqa: SIM115
             self._handle.write(f"{user_id}\n")
             self._handle.flush()
@@ -45,11 +48,6 @@ class IndexJournal:
     def after_commit(self, user_id: int, key: ScheduleKey | None) -> None:
         """The change is on disk: update the in-memory index."""
         self.index.put(user_id, key)
-
-    def _key_on_disk(self, user_id: int) -> ScheduleKey | None:
-        if not self.store.exists(user_id):
-            return None
-        return self.store.transact(user_id, lambda tx: tx.schedule_key())
 
     def _read_snapshot(self) -> dict[int, ScheduleKey] | None:
         try:
@@ -68,17 +66,18 @@ class IndexJournal:
             return set()
         return {int(x) for x in lines if x.lstrip("-").isdigit()}
 
-    def load(self) -> int:
+    def load(self, read_key: KeyReader) -> int:
         """Fill the index at start-up; returns how many runners it holds."""
         entries = self._read_snapshot()
+        todo: Iterable[int]
         if entries is None:
             # First start, or no usable snapshot: read every runner once.
             entries = {}
-            todo = set(self.store.user_ids())
+            todo = set(self.data.user_ids())
         else:
             todo = self._journalled()
         for user_id in todo:
-            key = self._key_on_disk(user_id)
+            key = read_key(user_id)
             entries.pop(user_id, None)
             if key is not None:
                 entries[user_id] = key
@@ -99,8 +98,3 @@ class IndexJournal:
     def close(self) -> None:
         """Snapshot on the way out, so the next start reads almost nothing."""
         self.save_snapshot()
-
-
-def scheduler_state_path(root: Path) -> Path:
-    """Where the scheduler keeps the last minute it finished."""
-    return root / "scheduler.json"

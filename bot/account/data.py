@@ -6,13 +6,12 @@ import json
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.flows.clubs import leave_every_club
-from bot.flows.common import settings_for
+from bot.chat import Who, respond, send, settings_for, tapped, who
+from bot.context import WalkContext
+from bot.conversation import Prefix, data
 from bot.replies import Button, Document, Reply
-from bot.runtime import Who, respond, send, services, tapped, who
 from bot.storage import UserTx
 
 
@@ -21,14 +20,14 @@ def export(tx: UserTx, who_: Who, now_utc: datetime) -> list[Reply]:
     if tx.settings() is None and not tx.activities():
         return [Reply("I don't store anything about you yet.")]
     state = tx.state().to_doc()
-    data = {
+    everything = {
         "exported_at": now_utc.isoformat(),
         "settings": settings_for(tx, who_).to_doc(),
         "activities": [{"id": s.id, **s.doc} for s in tx.activities()],
         "coach": {k: state[k] for k in ("last_prescription", "last_tip_id")},
     }
-    payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
-    count = len(data["activities"])
+    payload = json.dumps(everything, indent=2, ensure_ascii=False).encode()
+    count = len(everything["activities"])
     return [
         Reply(
             "",
@@ -41,32 +40,33 @@ def export(tx: UserTx, who_: Who, now_utc: datetime) -> list[Reply]:
     ]
 
 
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def export_command(update: Update, context: WalkContext) -> None:
     """/export."""
     await respond(update, context, export)
 
 
-async def delete_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def delete_command(update: Update, context: WalkContext) -> None:
     """/delete: ask first."""
-    buttons = ((Button("Yes, delete everything", "del:yes"), Button("No, keep it", "del:no")),)
+    buttons = (
+        (
+            Button("Yes, delete everything", data(Prefix.DELETE, "yes")),
+            Button("No, keep it", data(Prefix.DELETE, "no")),
+        ),
+    )
     await send(context, who(update).chat_id, [Reply(texts.DELETE_CONFIRM, buttons)])
 
 
-async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def delete_button(update: Update, context: WalkContext) -> None:
     """The answer to /delete."""
-    answer = await tapped(update, "del:")
+    answer = await tapped(update, Prefix.DELETE)
     w = who(update)
     if answer == "yes":
-        repo = services(context).repo
-        settings = await repo.transact(w.user_id, lambda tx: tx.settings())
-        if settings and settings.clubs:
-            await leave_every_club(repo, w.user_id, settings.clubs)
-        await repo.delete(w.user_id)
+        await context.services.repo.delete(w.user_id)
         await send(context, w.chat_id, [Reply(texts.DELETED)])
     else:
         await send(context, w.chat_id, [Reply(texts.DELETE_KEPT)])
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: WalkContext) -> None:
     """/help."""
     await send(context, who(update).chat_id, [Reply(texts.HELP)])

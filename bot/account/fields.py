@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot import coaching
+from bot.conversation import Prefix, data
 from bot.replies import Button, Keyboard, Reply
 from bot.storage import UserSettings
-from bot.timezones import resolve_timezone
-from coach_rules.models import DEFAULT_STEP_GOAL
-from coach_rules.params import DEFAULT_BOUNDS
+from bot.timezones import parse_clock, resolve_timezone
+from coach_rules import Units
 
 SKIP = "skip"
-LB_PER_KG = 2.20462
 
 
 class Field(StrEnum):
@@ -49,7 +49,7 @@ Outcome = Applied | Rejected
 
 
 def _buttons(field: Field, *choices: tuple[str, str]) -> Keyboard:
-    return (tuple(Button(label, f"set:{field.value}:{value}") for label, value in choices),)
+    return (tuple(Button(label, data(Prefix.SET, field.value, value)) for label, value in choices),)
 
 
 def prompt(field: Field, s: UserSettings, skippable: bool = True) -> Reply:
@@ -68,10 +68,10 @@ def prompt(field: Field, s: UserSettings, skippable: bool = True) -> Reply:
             ask_location=True,
         )
     if field is Field.GOAL:
+        low, high = coaching.goal_choices()
         return Reply(
-            f"Daily step goal? Type a number (now: {s.step_goal:,}). Research puts the floor"
-            f" at {DEFAULT_STEP_GOAL:,}.",
-            _buttons(field, ("8,000", "8000"), ("10,000", "10000"), *skip),
+            f"Daily step goal? Type a number (now: {s.step_goal:,}). {coaching.goal_hint()}",
+            _buttons(field, (f"{low:,}", str(low)), (f"{high:,}", str(high)), *skip),
         )
     if field is Field.NUDGE:
         now = s.nudge or "off"
@@ -98,9 +98,9 @@ def prompt(field: Field, s: UserSettings, skippable: bool = True) -> Reply:
 def _units(s: UserSettings, text: str) -> Outcome:
     answer = text.strip().lower()
     if answer in {"km", "kms", "kilometres", "kilometers", "k", "metric"}:
-        s.units = "km"
+        s.units = Units.KM
     elif answer in {"mi", "mile", "miles", "imperial"}:
-        s.units = "mi"
+        s.units = Units.MI
     else:
         return Rejected("Please answer 'km' or 'mi'.")
     return Applied(f"Units: {s.units}.")
@@ -127,31 +127,14 @@ def _number(text: str) -> float | None:
 
 def _goal(s: UserSettings, text: str) -> Outcome:
     value = _number(text)
-    if value is None or not 1000 <= value <= DEFAULT_BOUNDS.most_steps:
-        return Rejected(
-            f"A step goal is a number from 1,000 to {DEFAULT_BOUNDS.most_steps:,}, like /goal 9000."
-        )
-    s.step_goal = round(value)
-    if s.step_goal < DEFAULT_STEP_GOAL:
-        return Applied(
-            f"Step goal: {s.step_goal:,}. Heads-up: under {DEFAULT_STEP_GOAL:,} steps a day"
-            " blunts the fat-burning benefit even of an hour's run (MSSE 2021), so I'd aim"
-            f" for {DEFAULT_STEP_GOAL:,} when you can (/goal {DEFAULT_STEP_GOAL})."
-        )
-    return Applied(f"Step goal: {s.step_goal:,} a day.")
-
-
-def parse_clock(text: str) -> str | None:
-    """'19:30', '7:05', '19.30', '1930', '7pm', '7:30 pm' to 'HH:MM', or None."""
-    cleaned = text.strip().lower().replace(" ", "")
-    twelve = re.fullmatch(r"(1[0-2]|0?[1-9])(?:[:.]([0-5][0-9]))?([ap])\.?m\.?", cleaned)
-    if twelve:
-        hour = int(twelve.group(1)) % 12 + (12 if twelve.group(3) == "p" else 0)
-        return f"{hour:02d}:{twelve.group(2) or '00'}"
-    match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.h]?([0-5][0-9])", cleaned)
-    if not match:
-        return None
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
+    goal = coaching.check_step_goal(value if value is not None else -1.0)
+    if isinstance(goal, coaching.Refused):
+        return Rejected(goal.message.removesuffix(".") + ", like /goal 9000.")
+    s.step_goal = goal
+    heads_up = coaching.goal_heads_up(goal)
+    if heads_up:
+        return Applied(f"Step goal: {goal:,}. {heads_up} (/goal {coaching.step_floor()}).")
+    return Applied(f"Step goal: {goal:,} a day.")
 
 
 def _nudge(s: UserSettings, text: str) -> Outcome:
@@ -171,14 +154,10 @@ def _weight(s: UserSettings, text: str) -> Outcome:
     if answer in {"clear", "none", "no", "-"}:
         s.weight_kg = None
         return Applied("Weight: not stored. I'll show impact as a percentage.")
-    match = re.fullmatch(r"([0-9]+(?:[.,][0-9]+)?)\s*(kg|kgs|kilos?|lb|lbs|pounds?)?", answer)
-    if not match:
-        return Rejected("Type your weight like '70 kg' or '154 lb', or 'clear' to leave it out.")
-    value = float(match.group(1).replace(",", "."))
-    kg = value / LB_PER_KG if (match.group(2) or "").startswith(("lb", "pound")) else value
-    if not 30 <= kg <= 300:
-        return Rejected("That weight looks off: I take 30-300 kg (66-660 lb).")
-    s.weight_kg = round(kg, 1)
+    kg = coaching.read_weight(answer)
+    if isinstance(kg, coaching.Refused):
+        return Rejected(kg.message)
+    s.weight_kg = kg
     return Applied(f"Weight: {s.weight_kg:g} kg.")
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -21,12 +22,20 @@ FOLLOWUP_TIME = "08:00"  # the morning after a long run, local time
 MINUTE = timedelta(minutes=1)
 
 
+class Slot(StrEnum):
+    """A runner's scheduled moments: their nudge time, and the morning after a long run."""
+
+    DAILY = "daily"
+    MORNING = "followup"
+
+
 @dataclass(frozen=True)
 class Due:
-    """One scheduled message to consider: which runner, which kind, for which UTC minute."""
+    """One scheduled delivery to consider: for whom (a runner, or a club's chat), which
+    slot, and the UTC minute it is due in."""
 
-    user_id: int
-    kind: str  # "daily" or "followup"
+    target: int
+    slot: str
     minute: datetime
 
 
@@ -112,7 +121,7 @@ class NudgeIndex:
                 walls = wall_minutes(previous, minute, zone)
                 by_time = self._daily.get(zone, {})
                 for wall in walls:
-                    found += [Due(u, "daily", minute) for u in by_time.get(wall, ())]
+                    found += [Due(u, Slot.DAILY, minute) for u in by_time.get(wall, ())]
                 if FOLLOWUP_TIME in walls:
-                    found += [Due(u, "followup", minute) for u in self._followups.get(zone, ())]
-        return sorted(found, key=lambda d: (d.user_id, d.kind))
+                    found += [Due(u, Slot.MORNING, minute) for u in self._followups.get(zone, ())]
+        return sorted(found, key=lambda d: (d.target, d.slot))

@@ -1,0 +1,1 @@
+"""Account and settings: onboarding, /settings and its direct forms, /export, /delete, /help."""

@@ -1,0 +1,1 @@
+"""Running clubs: the coach in groups (board, challenge, digest) and linked channels."""

@@ -1,0 +1,185 @@
+"""The coaching bridge: the only place in bot/ that calls coach_rules' entry points.
+
+It turns stored records (settings, activities) into the domain's inputs (Profile,
+History, the runner's local now) and hands back the domain's answers: readings of what
+the runner typed and Prescriptions whose every line carries a rule id and sources, so
+/why can explain anything the bot said. bot/ defines no coaching word, number or source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.storage import UserSettings, UserTx
+from bot.timezones import local_now
+from coach_rules import (
+    Activity,
+    History,
+    ParseError,
+    Prescription,
+    Profile,
+    Report,
+    Run,
+    Units,
+    WeeklyFigures,
+    evaluate,
+    explain,
+    parse_report,
+    render,
+    validate,
+    weekly_advice,
+    weekly_figures,
+)
+from coach_rules import answers as _answers
+from coach_rules import checkins as _checkins
+from coach_rules.explain import describe_activity, tip_with_sources
+from coach_rules.feel import Feel, read_feel
+from coach_rules.params import DEFAULT_PARAMS
+from coach_rules.parser import parse_distance, parse_duration
+from coach_rules.tips import next_tip
+from coach_rules.weekly import render_week
+
+# Enough history for every rule's window: the 4-week load before the current week.
+HISTORY_DAYS = DEFAULT_PARAMS.chronic_days + DEFAULT_PARAMS.acute_days
+
+# Re-exported entry points, so features call them through the bridge.
+Refused = _answers.Refused
+goal_hint = _answers.goal_hint
+goal_choices = _answers.goal_choices
+check_step_goal = _answers.check_step_goal
+goal_heads_up = _answers.goal_heads_up
+read_weight = _answers.read_weight
+step_floor = _checkins.step_floor
+render_checkin = _checkins.render_checkin
+__all__ = [
+    "Feel",
+    "describe_activity",
+    "explain",
+    "read_feel",
+    "render",
+    "render_week",
+]
+
+
+# ---- records to domain inputs ----
+
+
+def profile_of(settings: UserSettings) -> Profile:
+    """The domain profile for the runner."""
+    return Profile(
+        units=settings.units,
+        step_goal=settings.step_goal,
+        weight_kg=settings.weight_kg,
+        more_mileage=settings.more_mileage,
+    )
+
+
+def now_for(settings: UserSettings, now_utc: datetime) -> datetime:
+    """Now in the runner's own time zone (an activity's day is their local date)."""
+    return local_now(now_utc, settings.timezone)
+
+
+def recent(tx: UserTx, now: datetime, days: int = HISTORY_DAYS) -> list[Activity]:
+    """Activities of the last `days` days."""
+    since = now.date() - timedelta(days=days)
+    return [s.activity for s in tx.activities() if s.activity.day >= since]
+
+
+def history_for(tx: UserTx, now: datetime, last_tip_id: str | None = None) -> History:
+    """The domain history the rules look at."""
+    return History.of(recent(tx, now), last_tip_id)
+
+
+# ---- reading what the runner typed ----
+
+
+def read_report(text: str, settings: UserSettings, now: datetime) -> Report | ParseError:
+    """A report in the runner's words (`now` in their zone), or why it can't be read."""
+    return parse_report(text, settings.units, now)
+
+
+def read_distance(text: str, units: Units) -> float | ParseError:
+    """A typed distance ('10', '10 km', '6.2 mi') in metres."""
+    return parse_distance(text, units)
+
+
+def read_duration(text: str, distance_m: float | None) -> int | ParseError:
+    """A typed time ('52:30', '1:05:00', '45 min') in seconds."""
+    return parse_duration(text, distance_m)
+
+
+def check_run(run: Run, now: datetime, units: Units) -> ParseError | None:
+    """Whether a run assembled step by step is plausible (section D of the spec)."""
+    return validate(run, now, units)
+
+
+# ---- the coach's answers ----
+
+
+def prescribe(tx: UserTx, settings: UserSettings, report: Report, now: datetime) -> Prescription:
+    """The prescription for a report, from the runner's recent history."""
+    history = history_for(tx, now, tx.state().last_tip_id)
+    return evaluate(report, history, profile_of(settings), now)
+
+
+def daily_checkin(
+    tx: UserTx, settings: UserSettings, last_tip_id: str | None, now: datetime
+) -> Prescription | None:
+    """The daily check-in at the nudge time; None when the goal is met."""
+    steps = history_for(tx, now).steps_on(now.date())
+    return _checkins.daily_checkin(steps, profile_of(settings), last_tip_id)
+
+
+def today_check(tx: UserTx, settings: UserSettings, now: datetime) -> tuple[Prescription, History]:
+    """/today's step line, and the history it was read from (for the day's activities)."""
+    history = history_for(tx, now)
+    check = _checkins.today_check(history.steps_on(now.date()), profile_of(settings))
+    return check, history
+
+
+def morning_after(tx: UserTx, sore: bool, now: datetime) -> Prescription:
+    """The answer to how the legs feel the morning after a long run."""
+    return _checkins.morning_after(sore, history_for(tx, now), now.date())
+
+
+def week(tx: UserTx, settings: UserSettings, now: datetime) -> WeeklyFigures:
+    """The runner's figures for the seven days ending today."""
+    return weekly_figures(history_for(tx, now), profile_of(settings), now.date())
+
+
+def week_prescription(figures: WeeklyFigures) -> Prescription:
+    """The advice lines of the weekly summary, for /why."""
+    return Prescription(weekly_advice(figures))
+
+
+@dataclass(frozen=True)
+class ClubWeek:
+    """What a club board shows of one member: totals only."""
+
+    walk_minutes: int
+    days_at_floor: int
+    # For a steps challenge: at the step floor on every challenge day so far.
+    on_track: bool
+
+
+def club_week(tx: UserTx, now_utc: datetime, since: date | None) -> ClubWeek:
+    """A member's week for the club board: everyone is measured against the floor (A6)."""
+    settings = tx.settings()
+    now = now_for(settings, now_utc) if settings else now_utc
+    history = history_for(tx, now)
+    floor = step_floor()
+    figures = weekly_figures(history, Profile(step_goal=floor), now.date())
+    on_track = True
+    if since is not None:
+        day = since
+        while day <= now.date():
+            on_track = on_track and (history.steps_on(day) or 0) >= floor
+            day += timedelta(days=1)
+    return ClubWeek(round(figures.walk_minutes), figures.days_at_goal, on_track)
+
+
+def sourced_tip(last_tip_id: str | None) -> tuple[str, str]:
+    """The tip after `last_tip_id`: its id, and its text with where it comes from."""
+    tip = next_tip(last_tip_id)
+    return tip.id, tip_with_sources(tip)

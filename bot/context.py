@@ -1,0 +1,59 @@
+"""The typed context: what every handler and job reaches through `context.services`.
+
+The services are built before the Application (by the app factory) and handed to it
+through PTB's `application_class` hook, so nothing is wired by mutation afterwards and
+nothing is looked up by a string key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from bot.scheduling import Scheduler
+from bot.storage import Repository
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now, in UTC (the only place the bot reads the wall clock)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Shared by all handlers and jobs."""
+
+    repo: Repository
+    clock: Clock
+    scheduler: Scheduler
+
+
+class WalkApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application, carrying the services it was built with."""
+
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+
+
+class WalkContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context of every handler here: `context.services` is typed."""
+
+    @property
+    def services(self) -> Services:
+        """The services of the application this update or job belongs to."""
+        app = self.application
+        assert isinstance(app, WalkApplication)
+        return app.services
+
+
+WalkApp = WalkApplication
+WalkJobQueue = JobQueue[WalkContext]
+Callback = Callable[[Update, WalkContext], Coroutine[Any, Any, None]]

@@ -1,1 +1,0 @@
-"""One module per user-visible flow; each exposes its handlers for bot/app.py."""

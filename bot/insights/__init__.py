@@ -1,0 +1,1 @@
+"""Insights: /today, /week, and the Sunday summary with its chart."""

@@ -1,0 +1,178 @@
+"""The runner's log: a report stored with the coach's answer, and Why? / Done / Undo.
+
+Shared by every feature that logs (typed reports, the guided /run, /walk and /steps,
+club groups): one transaction stores the activity, the prescription /why explains, the
+Undo entry and the message key that keeps a redelivered message from logging twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot import coaching, texts
+from bot.chat import Who, remember, settings_for
+from bot.conversation import ASK, Flow, Prefix, data
+from bot.replies import Button, Reply
+from bot.storage import Draft, UserSettings, UserTx
+from coach_rules import DaySteps, ParseError, Prescription, Report, Walk
+
+UNDO_DEPTH = 20
+DONE_MEMORY = 50
+LOGGED_MEMORY = 50
+# The rules whose headline is a walk to take now (its Done logs it).
+WALK_NOW_RULES = ("finisher-walk", "cooldown-walk")
+
+
+def _done_button(prescription: Prescription) -> Button | None:
+    head = prescription.headline
+    if head is None:
+        return None
+    if head.rule_id in WALK_NOW_RULES and head.numbers.get("walk_now"):
+        minutes = int(head.numbers["walk_min_low"])
+        return Button(f"Done: walked {minutes} min", data(Prefix.RX, "done", minutes, 0))
+    if head.rule_id == "step-floor" and head.numbers.get("gap", 0) > 0:
+        minutes, gap = int(head.numbers["brisk_min"]), int(head.numbers["gap"])
+        return Button(f"Done: walked {minutes} min", data(Prefix.RX, "done", minutes, gap))
+    return None
+
+
+def undo_button(ids: list[int]) -> Button:
+    """Undo for the activities one log added."""
+    return Button("Undo", data(Prefix.RX, "undo", ",".join(map(str, ids))))
+
+
+def prescription_reply(prescription: Prescription, ids: list[int]) -> Reply:
+    """The prescription, numbers first, with Why? / Done / Undo."""
+    buttons = [why_button()]
+    done_ = _done_button(prescription)
+    if done_:
+        buttons.append(done_)
+    buttons.append(undo_button(ids))
+    return Reply(coaching.render(prescription), (tuple(buttons),))
+
+
+def log_report(
+    tx: UserTx,
+    settings: UserSettings,
+    report: Report,
+    now: datetime,
+    ends_question: bool = False,
+    message_key: str | None = None,
+) -> Reply:
+    """Evaluate, store the report and the coach's answer together, and build the reply.
+
+    `ends_question`: the report answered a pending question (/run, /walk, /steps), which
+    ends with it; a report typed while some other question is pending leaves that alone.
+    """
+    prescription = coaching.prescribe(tx, settings, report, now)
+    state = tx.state()
+    if ends_question:
+        state.draft = None
+    new_id = tx.add_activity(report, now)
+    finisher = prescription.item("finisher-walk")
+    if finisher is not None and finisher.numbers.get("walk_now"):
+        # Ask how the legs feel the next morning.
+        state.followup_on = now.date() + timedelta(days=1)
+    state.last_prescription = prescription
+    state.last_tip_id = prescription.tip.id if prescription.tip else state.last_tip_id
+    state.undo = [*state.undo, [new_id]][-UNDO_DEPTH:]
+    if message_key:
+        state.logged_messages = [*state.logged_messages, message_key][-LOGGED_MEMORY:]
+    tx.put_state(state)
+    remember(tx, settings)
+    return prescription_reply(prescription, [new_id])
+
+
+def parse_and_log(
+    tx: UserTx, who_: Who, text: str, now_utc: datetime, ends_question: bool = False
+) -> list[Reply]:
+    """Read a report in the runner's words and log it, or say why it can't be read."""
+    if who_.message_key and who_.message_key in tx.state().logged_messages:
+        return [Reply(texts.ALREADY_LOGGED)]
+    settings = settings_for(tx, who_)
+    now = coaching.now_for(settings, now_utc)
+    report = coaching.read_report(text, settings, now)
+    if isinstance(report, ParseError):
+        if report.unrecognised and tx.settings() is None:
+            return [Reply(texts.FIRST_CONTACT)]
+        return [Reply(report.message)]
+    return [log_report(tx, settings, report, now, ends_question, who_.message_key)]
+
+
+def done(
+    tx: UserTx, who_: Who, message_id: int, minutes: int, steps_gap: int, now_utc: datetime
+) -> list[Reply]:
+    """'Done': log the prescribed walk (once per message)."""
+    settings = settings_for(tx, who_)
+    now = coaching.now_for(settings, now_utc)
+    state = tx.state()
+    if message_id in state.done_messages:
+        return [Reply("Already logged that walk.")]
+    walk = Walk(now, minutes * 60, steps=steps_gap or None)
+    ids = [tx.add_activity(walk, now)]
+    text = f"Logged: {coaching.describe_activity(walk, settings.units)}. Nice work."
+    if steps_gap:
+        before = coaching.history_for(tx, now).steps_on(now.date()) or 0
+        total = before + steps_gap
+        ids.append(tx.add_activity(DaySteps(now, total), now))
+        text += f" That's {total:,} steps today."
+    state.undo = [*state.undo, ids][-UNDO_DEPTH:]
+    state.done_messages = [*state.done_messages, message_id][-DONE_MEMORY:]
+    tx.put_state(state)
+    remember(tx, settings)
+    return [Reply(text, ((undo_button(ids),),))]
+
+
+def undo(tx: UserTx, who_: Who, ids: list[int] | None) -> list[Reply]:
+    """Remove the given log (a button) or the latest one (/undo)."""
+    settings = settings_for(tx, who_)
+    state = tx.state()
+    if ids is None:
+        if not state.undo:
+            return [Reply(texts.NOTHING_TO_UNDO)]
+        ids = state.undo[-1]
+    stored = {s.id: s.activity for s in tx.activities()}
+    gone = [stored[i] for i in ids if i in stored]
+    if not gone:
+        return [Reply("Already removed.")]
+    tx.remove_activities(ids)
+    state.undo = [entry for entry in state.undo if entry != ids]
+    tx.put_state(state)
+    described = "; ".join(coaching.describe_activity(a, settings.units) for a in gone)
+    return [Reply(f"Removed: {described}.")]
+
+
+def why(tx: UserTx) -> list[Reply]:
+    """The rules and sources behind the last thing the coach advised."""
+    last = tx.state().last_prescription
+    if last is None:
+        return [Reply(texts.NOTHING_TO_EXPLAIN)]
+    return [Reply(coaching.explain(last))]
+
+
+def why_button() -> Button:
+    """'Why?' under any advice: explains the last prescription."""
+    return Button("Why?", data(Prefix.RX, "why"))
+
+
+def command_wording(flow: Flow, args: str) -> str:
+    """The words after /run, /walk or /steps as a report the parser reads."""
+    if flow is Flow.RUN:
+        return f"run {args}"
+    if flow is Flow.WALK:
+        return f"walk {args}"
+    cleaned = args.strip().replace(",", "")
+    return f"{cleaned} steps" if cleaned.isdigit() else args
+
+
+def command_report(tx: UserTx, who_: Who, flow: Flow, args: str, now_utc: datetime) -> list[Reply]:
+    """/run 10k 52:30, /walk 40 min, /steps 9000: log the words after the command."""
+    return parse_and_log(tx, who_, command_wording(flow, args), now_utc)
+
+
+def ask_once(tx: UserTx, flow: Flow, question: str) -> list[Reply]:
+    """Ask a one-message question (/walk, /steps without words) and wait for the answer."""
+    state = tx.state()
+    state.draft = Draft(flow.value, ASK, {})
+    tx.put_state(state)
+    return [Reply(question)]

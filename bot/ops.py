@@ -1,0 +1,105 @@
+"""What the command line runs against a data folder: run, check, health, backup, restore."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from telegram import Update
+
+from bot.logs import configure_logging
+from bot.settings import Settings
+from bot.storage import DataDir, UserStore
+from bot.storage.backup import RestoreError, restore_backup, write_backup
+
+logger = logging.getLogger("walkcoach")
+HEARTBEAT_MAX_AGE_S = 180
+
+
+def check(settings: Settings) -> int:
+    """Validate the settings and the data folder, without the network."""
+    status = UserStore(settings.data_dir).check()
+    mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "polling"
+    print(f"settings ok: api {settings.api_url}, data {settings.data_dir} ({status}), {mode}")
+    return 0 if status == "ok" else 1
+
+
+def _webhook_health(settings: Settings) -> int:
+    listen = settings.webhook_listen
+    host = "127.0.0.1" if listen in ("0.0.0.0", "::") else listen
+    url = f"http://{host}:{settings.webhook_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body = json.loads(response.read())
+    except OSError as exc:
+        print(f"unhealthy: {url}: {exc}", file=sys.stderr)
+        return 1
+    print(f"healthy: {body.get('bot')} store {body.get('store')}")
+    return 0
+
+
+def health(settings: Settings) -> int:
+    """0 when the scheduler ticked lately (and, in webhook mode, /healthz answers)."""
+    try:
+        age = time.time() - DataDir(settings.data_dir).scheduler_state.stat().st_mtime
+    except FileNotFoundError:
+        print("unhealthy: the scheduler has not run yet", file=sys.stderr)
+        return 1
+    if age > HEARTBEAT_MAX_AGE_S:
+        print(f"unhealthy: the scheduler last ran {age:.0f} s ago", file=sys.stderr)
+        return 1
+    if settings.webhook_url:
+        return _webhook_health(settings)
+    print(f"healthy: scheduler ran {age:.0f} s ago")
+    return 0
+
+
+def backup(settings: Settings, target: Path) -> int:
+    """Archive every runner's and club's file (safe while the bot runs)."""
+    counts = write_backup(settings.data_dir, target)
+    print(f"backup written: {target} ({counts.runners} runners, {counts.clubs} clubs)")
+    return 0
+
+
+def restore(settings: Settings, archive: Path) -> int:
+    """Unpack a backup into the (empty) data folder."""
+    try:
+        counts = restore_backup(archive, settings.data_dir)
+    except RestoreError as exc:
+        print(f"walk-coach: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"restored into {settings.data_dir}: {counts.runners} runners, {counts.clubs} clubs"
+        " (the schedule is rebuilt from them at the next start)"
+    )
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """Run the bot until SIGTERM or Ctrl-C: polling, or webhook mode when configured."""
+    from bot.app import build_application  # the bot itself: not needed by the other commands
+
+    configure_logging(settings.log_level, [settings.token, settings.webhook_secret or ""])
+    store = UserStore(settings.data_dir)
+    status = store.check()
+    if status != "ok":
+        print(f"walk-coach: {status}", file=sys.stderr)
+        return 1
+    store.sweep_temporary_files()
+    app = build_application(settings)
+    if settings.webhook_url:
+        from bot.webhook import serve
+
+        if settings.webhook_url.startswith("http://"):
+            logger.warning("WEBHOOK_URL is not https: Telegram only posts to https URLs")
+        asyncio.run(serve(app, settings))
+    else:
+        logger.info("starting: polling, api %s, data %s", settings.api_url, settings.data_dir)
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    logger.info("stopped")
+    return 0

@@ -1,0 +1,142 @@
+"""Runners' scheduled messages: who is due (the nudge index), planned by the features.
+
+The features hand in planners (the daily nudge, the weekly summary, the morning
+follow-up); this source asks them inside the runner's transaction, sends what they
+planned, and records it so a restart neither repeats nor skips a message.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from telegram import Bot
+
+from bot.replies import Reply
+from bot.scheduling.delivery import Delivery, Outcome
+from bot.scheduling.index import Due, NudgeIndex, Slot
+from bot.scheduling.journal import IndexJournal
+from bot.storage import Repository, UserSettings, UserState, UserTx
+from bot.timezones import local_now
+
+logger = logging.getLogger("walkcoach.schedule")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A message about to go out to a runner, and what to remember once it did."""
+
+    user_id: int
+    chat_id: int
+    kind: str  # the sent-record it is kept under: one per kind and local day
+    local_date: date
+    replies: tuple[Reply, ...]
+    # Changes to the runner's state once it went out (besides the sent date).
+    on_sent: Callable[[UserState], None] | None = None
+    # Work done after the runner's transaction, before sending (drawing a chart).
+    prepare: Callable[[Planned], Awaitable[Planned]] | None = None
+
+
+class Planner(Protocol):
+    """A feature's scheduled message for one runner."""
+
+    slot: Slot
+    kind: str
+
+    def plan(
+        self, tx: UserTx, settings: UserSettings, state: UserState, now: datetime
+    ) -> Planned | None:
+        """The message due now (`now` in the runner's zone), or None."""
+
+    def close(self) -> None:
+        """Release what the planner holds (at shutdown)."""
+
+
+def _paused(settings: UserSettings, day: date) -> bool:
+    until = settings.nudge_paused_until
+    return until is not None and day <= until
+
+
+def _mark_blocked(tx: UserTx) -> None:
+    settings = tx.settings()
+    if settings is not None and not settings.blocked:
+        settings.blocked = True
+        tx.put_settings(settings)
+
+
+def _record(tx: UserTx, item: Planned) -> None:
+    state = tx.state()
+    state.sent[item.kind] = item.local_date
+    if item.on_sent is not None:
+        item.on_sent(state)
+    tx.put_state(state)
+
+
+class RunnerSource:
+    """The scheduler's source for runners: the nudge index, and the features' planners."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        index: NudgeIndex,
+        journal: IndexJournal,
+        planners: Sequence[Planner],
+        delivery: Delivery,
+    ) -> None:
+        self.repo, self.index, self.journal = repo, index, journal
+        self.planners, self.delivery = tuple(planners), delivery
+
+    def load(self) -> int:
+        """The index from its snapshot and journal (every runner's file on a first start)."""
+        return self.journal.load(self.repo.store.schedule_key_of)
+
+    def due(self, minute: datetime) -> list[Due]:
+        """Runners whose nudge time or morning follow-up falls in this minute."""
+        return self.index.due(minute)
+
+    def close(self) -> None:
+        """Snapshot the index; release the planners."""
+        self.journal.close()
+        for planner in self.planners:
+            planner.close()
+
+    def plan(self, tx: UserTx, slot: str, minute: datetime) -> list[Planned]:
+        """What is due for this runner in this slot (none if sent, paused or off)."""
+        settings = tx.settings()
+        if settings is None or settings.blocked:
+            return []
+        now = local_now(minute, settings.timezone)
+        if slot == Slot.DAILY and (settings.nudge is None or _paused(settings, now.date())):
+            return []
+        state = tx.state()
+        planned = []
+        for planner in self.planners:
+            if planner.slot != slot or state.sent.get(planner.kind) == now.date():
+                continue
+            item = planner.plan(tx, settings, state, now)
+            if item is not None:
+                planned.append(item)
+        return planned
+
+    async def deliver(self, bot: Bot, due: Due) -> None:
+        """Plan, send and record what is due for one runner."""
+        planned = await self.repo.transact(
+            due.target, lambda tx: self.plan(tx, due.slot, due.minute)
+        )
+        for item in planned:
+            if item.prepare is not None:
+                item = await item.prepare(item)
+            what = f"user_id={item.user_id} kind={item.kind}"
+            outcome = await self.delivery.send(bot, item.chat_id, item.replies, what)
+            if outcome is Outcome.SENT:
+                await self.repo.transact(item.user_id, functools.partial(_record, item=item))
+            elif outcome is Outcome.BLOCKED:
+                await self.repo.transact(item.user_id, _mark_blocked)
+                logger.info("blocked by user_id=%s; skipped until they write", item.user_id)
+                return
+            else:
+                return

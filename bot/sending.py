@@ -1,0 +1,59 @@
+"""Replies to Bot API calls: text, buttons, a photo, a file (no handler context needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.replies import Reply
+
+
+def _markup(
+    reply: Reply,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if reply.ask_location:
+        # A location button only exists on a reply keyboard, so Skip is a typed word there.
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton("📍 Share my location", request_location=True)], ["Skip"]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+    if reply.buttons:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(b.label, callback_data=b.data) for b in r]
+                for r in reply.buttons
+            ]
+        )
+    return None
+
+
+async def send_to(
+    bot: Bot, chat_id: int, replies: Sequence[Reply], remove_keyboard: bool = False
+) -> None:
+    """Send replies in order; the first one also clears a location keyboard if asked to."""
+    for index, reply in enumerate(replies):
+        markup = _markup(reply)
+        if markup is None and remove_keyboard and index == 0:
+            markup = ReplyKeyboardRemove()
+        if reply.document is not None:
+            await bot.send_document(
+                chat_id,
+                document=reply.document.content,
+                filename=reply.document.filename,
+                caption=reply.document.caption or None,
+            )
+        elif reply.photo is not None:
+            await bot.send_photo(
+                chat_id, photo=reply.photo, caption=reply.text or None, reply_markup=markup
+            )
+        else:
+            await bot.send_message(chat_id, reply.text, reply_markup=markup)

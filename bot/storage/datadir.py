@@ -1,0 +1,113 @@
+"""Every file of the data folder, named in one place.
+
+    <root>/users/ab/cd/<user id>.json   one runner (ab/cd from a hash: small folders)
+    <root>/clubs/ab/<chat id>.json      one group the bot is in
+    <root>/schedule-snapshot.json       the nudge index, as of the last snapshot
+    <root>/schedule-journal.txt         runners whose schedule changed since then
+    <root>/scheduler.json               the last minute the scheduler finished
+    .<name>.<suffix>.tmp beside any of them: a write a killed process left behind
+
+Backup, restore, the start-up sweep, /delete, the store and the scheduler all ask this
+class where things are, so a new file kind is added here once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+_ID_FILE = re.compile(r"-?[0-9]+\.json")
+
+
+def _digest(identifier: int) -> str:
+    return hashlib.sha1(str(identifier).encode()).hexdigest()
+
+
+def _ids(files: Iterator[Path]) -> Iterator[int]:
+    for path in files:
+        if _ID_FILE.fullmatch(path.name):
+            yield int(path.stem)
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """The layout of one data folder."""
+
+    root: Path
+
+    @property
+    def users(self) -> Path:
+        """The runners' folder."""
+        return self.root / "users"
+
+    @property
+    def clubs(self) -> Path:
+        """The clubs' folder."""
+        return self.root / "clubs"
+
+    @property
+    def schedule_snapshot(self) -> Path:
+        """The nudge index snapshot (rebuilt from the runners' files when missing)."""
+        return self.root / "schedule-snapshot.json"
+
+    @property
+    def schedule_journal(self) -> Path:
+        """Runners whose schedule changed since the snapshot."""
+        return self.root / "schedule-journal.txt"
+
+    @property
+    def scheduler_state(self) -> Path:
+        """The last minute the scheduler finished (its heartbeat too)."""
+        return self.root / "scheduler.json"
+
+    def user_file(self, user_id: int) -> Path:
+        """users/ab/cd/<id>.json."""
+        digest = _digest(user_id)
+        return self.users / digest[:2] / digest[2:4] / f"{user_id}.json"
+
+    def club_file(self, chat_id: int) -> Path:
+        """clubs/ab/<id>.json."""
+        return self.clubs / _digest(chat_id)[:2] / f"{chat_id}.json"
+
+    def user_ids(self) -> Iterator[int]:
+        """Every stored runner."""
+        return _ids(self.users.glob("*/*/*.json"))
+
+    def club_ids(self) -> Iterator[int]:
+        """Every stored club."""
+        return _ids(self.clubs.glob("*/*.json"))
+
+    def records(self) -> Iterator[Path]:
+        """Every runner's and club's file: what a backup must hold (the rest is rebuilt)."""
+        for path in self.users.glob("*/*/*.json"):
+            if _ID_FILE.fullmatch(path.name):
+                yield path
+        for path in self.clubs.glob("*/*.json"):
+            if _ID_FILE.fullmatch(path.name):
+                yield path
+
+    def temporary_files(self) -> Iterator[Path]:
+        """Half-written files a killed writer left behind, in every folder we write."""
+        yield from self.users.glob("*/*/.*.tmp")
+        yield from self.clubs.glob("*/.*.tmp")
+        yield from self.root.glob(".*.tmp")
+
+    def is_record(self, relative: PurePosixPath) -> bool:
+        """Whether a path inside the folder names a runner's or a club's file, exactly
+        where this layout puts it (restore takes nothing else from an archive)."""
+        parts = relative.parts
+        if not parts or not _ID_FILE.fullmatch(parts[-1]):
+            return False
+        identifier = int(parts[-1].removesuffix(".json"))
+        if parts[0] == "users":
+            return relative == PurePosixPath(self.user_file(identifier).relative_to(self.root))
+        if parts[0] == "clubs":
+            return relative == PurePosixPath(self.club_file(identifier).relative_to(self.root))
+        return False
+
+    def has_records(self) -> bool:
+        """Whether any runner or club is stored."""
+        return next(self.records(), None) is not None
