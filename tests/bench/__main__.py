@@ -1,4 +1,4 @@
-"""`python -m bench [--quick]`: print the benchmark tables."""
+"""`python -m tests.bench [--quick]`: print the benchmark tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import nudge_bench, store_bench, update_bench
+from tests.bench import nudge_bench, store_bench, update_bench
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -9,12 +9,10 @@ import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.store_bench import populate
 from bot.app import build_application
-from bot.nudges.index import NudgeIndex
-from bot.nudges.journal import IndexJournal
-from bot.runtime import SERVICES_KEY
-from bot.storage import UserStore
+from bot.scheduling import IndexJournal, NudgeIndex, RunnerSource
+from bot.storage import DataDir, UserStore
+from tests.bench.store_bench import populate
 from tests.flowkit import FakeClock, settings_for
 from tests.offline import RecordingRequest
 
@@ -25,21 +23,23 @@ TELEGRAM_MSGS_PER_S = 30
 def index_rows(root: Path, sizes: tuple[int, ...]) -> list[tuple[str, ...]]:
     """Rows: runners, first build from files (s), start-up from snapshot (s), index MB."""
     store = UserStore(root)
+    data = DataDir(root)
     rows, made = [], 0
     for size in sizes:
         populate(store, made, size)
         made = size
         (root / "schedule-snapshot.json").unlink(missing_ok=True)
         started = time.perf_counter()
-        IndexJournal(store, NudgeIndex()).load()  # no snapshot: reads every file
+        # No snapshot: reads every file.
+        IndexJournal(data, NudgeIndex()).load(store.schedule_key_of)
         rebuild = time.perf_counter() - started
         gc.collect()
         started = time.perf_counter()
-        IndexJournal(store, NudgeIndex()).load()
+        IndexJournal(data, NudgeIndex()).load(store.schedule_key_of)
         startup = time.perf_counter() - started
         tracemalloc.start()
         index = NudgeIndex()
-        IndexJournal(store, index).load()
+        IndexJournal(data, index).load(store.schedule_key_of)
         gc.collect()
         memory = tracemalloc.get_traced_memory()[0] / 1e6
         tracemalloc.stop()
@@ -60,10 +60,11 @@ async def _tick(root: Path, due: int, rate_limiter: bool) -> tuple[float, float,
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
-    scheduler = app.bot_data[SERVICES_KEY].scheduler
+    scheduler = app.services.scheduler
     scheduler.last_done = NUDGE_MINUTE.replace(minute=58, hour=18)
+    runners = next(s for s in scheduler.sources if isinstance(s, RunnerSource))
     started = time.perf_counter()
-    found = len(scheduler.index.due(NUDGE_MINUTE))
+    found = len(runners.index.due(NUDGE_MINUTE))
     lookup = time.perf_counter() - started
     started = time.perf_counter()
     await scheduler.tick(app.bot)
