@@ -19,13 +19,15 @@ from datetime import datetime
 from pathlib import Path
 
 from bot import ops
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, data_dir_setting, load_settings
 from coach_rules import History, ParseError, Profile, Units, evaluate, explain, parse_report, render
 from coach_rules.explain import source_table
 from coach_rules.params import DEFAULT_PARAMS
 
-# The commands that act on a data folder and so need the settings (a token among them).
-NEEDS_SETTINGS = ("run", "check", "health", "backup", "restore")
+# The commands that talk to (or check) the bot, and so need the settings, a token among them.
+NEEDS_SETTINGS = ("run", "check", "health")
+# The commands that only need the data folder.
+NEEDS_DATA = ("backup", "restore")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,11 +80,7 @@ def _with_settings(args: argparse.Namespace) -> int:
         return ops.run(settings)
     if args.command == "check":
         return ops.check(settings)
-    if args.command == "health":
-        return ops.health(settings)
-    if args.command == "backup":
-        return ops.backup(settings, args.path)
-    return ops.restore(settings, args.path)
+    return ops.health(settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command in NEEDS_SETTINGS:
         return _with_settings(args)
+    if args.command == "backup":
+        return ops.backup(data_dir_setting(), args.path)
+    if args.command == "restore":
+        return ops.restore(data_dir_setting(), args.path)
     if args.command == "sources":
         print(source_table())
         return 0

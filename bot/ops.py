@@ -59,22 +59,25 @@ def health(settings: Settings) -> int:
     return 0
 
 
-def backup(settings: Settings, target: Path) -> int:
+def backup(data_dir: Path, target: Path) -> int:
     """Archive every runner's and club's file (safe while the bot runs)."""
-    counts = write_backup(settings.data_dir, target)
+    if not data_dir.is_dir():
+        print(f"walk-coach: no data folder at {data_dir}", file=sys.stderr)
+        return 1
+    counts = write_backup(data_dir, target)
     print(f"backup written: {target} ({counts.runners} runners, {counts.clubs} clubs)")
     return 0
 
 
-def restore(settings: Settings, archive: Path) -> int:
+def restore(data_dir: Path, archive: Path) -> int:
     """Unpack a backup into the (empty) data folder."""
     try:
-        counts = restore_backup(archive, settings.data_dir)
+        counts = restore_backup(archive, data_dir)
     except RestoreError as exc:
         print(f"walk-coach: {exc}", file=sys.stderr)
         return 1
     print(
-        f"restored into {settings.data_dir}: {counts.runners} runners, {counts.clubs} clubs"
+        f"restored into {data_dir}: {counts.runners} runners, {counts.clubs} clubs"
         " (the schedule is rebuilt from them at the next start)"
     )
     return 0

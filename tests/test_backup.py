@@ -12,7 +12,7 @@ import pytest
 from bot.cli import main
 from bot.storage import ChallengeKind, ClubStore, DataDir
 from tests.flowkit import FakeClock, Runner, started_app, stopped_app, stored
-from tests.offline import BOT_USER, FAKE_TOKEN, RecordingRequest
+from tests.offline import BOT_USER, RecordingRequest
 
 GROUP_ID, CHANNEL_ID = -4001, -1009999
 GROUP = {"id": GROUP_ID, "type": "group", "title": "Parkside Runners"}
@@ -22,9 +22,9 @@ THURSDAY = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The command line's settings: a fake token and a data folder (no .env is read)."""
+    """The command line in an empty folder (so no .env is read)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", FAKE_TOKEN)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)  # backup and restore need none
     return tmp_path
 
 
