@@ -157,7 +157,7 @@ def register_handlers(app: WalkApp) -> None:
 async def on_startup(app: WalkApp) -> None:
     """Load what is scheduled, then register the command menu."""
     counts = await asyncio.to_thread(app.services.scheduler.load)
-    logger.info("schedule loaded: %s", " ".join(str(n) for n in counts))
+    logger.info("schedule loaded: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
 
 

@@ -94,3 +94,10 @@ def remember(tx: UserTx, settings: UserSettings) -> None:
     """Store the settings if they changed."""
     if tx.settings() != settings:
         tx.put_settings(settings)
+
+
+async def say(update: Update, context: WalkContext, text: str) -> None:
+    """One plain message to the chat the update came from (a group, say)."""
+    chat = update.effective_chat
+    assert chat is not None
+    await send_to(context.bot, chat.id, [Reply(text)])

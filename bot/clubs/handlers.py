@@ -10,7 +10,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import Forbidden, TelegramError
 
 from bot import coaching, logbook
-from bot.chat import who
+from bot.chat import say, who
 from bot.clubs.board import (
     DAYS,
     board_text,
@@ -42,12 +42,6 @@ async def _is_admin(update: Update, context: WalkContext) -> bool:
     return member.status in ADMINS
 
 
-async def _say(update: Update, context: WalkContext, text: str) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await send_to(context.bot, chat.id, [Reply(text)])
-
-
 async def board(update: Update, context: WalkContext) -> None:
     """/board: this week's leaderboard."""
     chat = update.effective_chat
@@ -56,7 +50,7 @@ async def board(update: Update, context: WalkContext) -> None:
     club = await club_of(svc.repo, chat)
     now = svc.clock()
     weeks = await member_weeks(svc.repo, club, now)
-    await _say(update, context, board_text(club, weeks, now.date()))
+    await say(update, context, board_text(club, weeks, now.date()))
 
 
 def _log_from_group(flow: Flow) -> Callback:
@@ -73,7 +67,7 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
     assert chat is not None and user is not None
     args = " ".join(context.args or [])
     if not args:
-        await _say(update, context, f"Add the details, like {EXAMPLES[flow]}.")
+        await say(update, context, f"Add the details, like {EXAMPLES[flow]}.")
         return
     svc = context.services
     w = replace(who(update), private=False)
@@ -86,19 +80,19 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
 
     replies, private = await svc.repo.transact(user.id, log)
     if not replies[0].buttons:  # not logged: the reason, here
-        await _say(update, context, replies[0].text)
+        await say(update, context, replies[0].text)
         return
     name = display_name(user)
     if private:
         try:
             await send_to(context.bot, user.id, replies)
-            await _say(update, context, f"Logged for {name}. Details sent privately.")
+            await say(update, context, f"Logged for {name}. Details sent privately.")
             return
         except Forbidden:
             pass
     headline = replies[0].text.splitlines()[0]
     link = deep_link(context.bot.username, chat.id)
-    await _say(update, context, f"Logged for {name}: {headline}\nMore in a private chat: {link}")
+    await say(update, context, f"Logged for {name}: {headline}\nMore in a private chat: {link}")
 
 
 group_run = _log_from_group(Flow.RUN)
@@ -117,7 +111,7 @@ async def _show_challenge(update: Update, context: WalkContext) -> None:
         if challenge_active(club, now.date())
         else "No challenge running."
     )
-    await _say(
+    await say(
         update,
         context,
         f"{current}\nAdmins: /challenge steps (everyone {floor_label()} every"
@@ -154,12 +148,12 @@ async def challenge(update: Update, context: WalkContext) -> None:
         await _show_challenge(update, context)
         return
     if not await _is_admin(update, context):
-        await _say(update, context, NOT_ADMIN)
+        await say(update, context, NOT_ADMIN)
         return
     svc = context.services
     asked = _challenge_from(args, svc.clock().date())
     if asked is None:
-        await _say(
+        await say(
             update, context, "Try /challenge steps, /challenge minutes 300 or /challenge off."
         )
         return
@@ -169,7 +163,7 @@ async def challenge(update: Update, context: WalkContext) -> None:
         club.challenge = new
 
     await edit_club(svc.repo, chat, put)
-    await _say(update, context, said)
+    await say(update, context, said)
 
 
 async def digest(update: Update, context: WalkContext) -> None:
@@ -185,21 +179,19 @@ async def digest(update: Update, context: WalkContext) -> None:
             if club.digest_day is None
             else f"{DAYS[club.digest_day].capitalize()} {club.digest_time} ({club.digest_tz})"
         )
-        await _say(
+        await say(
             update, context, f"Weekly digest: {when}. Admins: /digest Sun 18:00 or /digest off."
         )
         return
     if not await _is_admin(update, context):
-        await _say(update, context, NOT_ADMIN)
+        await say(update, context, NOT_ADMIN)
         return
     if args == ["off"]:
         day, clock = None, None
     elif len(args) == 2 and args[0][:3] in DAYS and parse_clock(args[1]):
         day, clock = DAYS.index(args[0][:3]), parse_clock(args[1]) or ""
     else:
-        await _say(
-            update, context, "Give a day and a time, like /digest Sun 18:00, or /digest off."
-        )
+        await say(update, context, "Give a day and a time, like /digest Sun 18:00, or /digest off.")
         return
     zone = await svc.repo.transact(user.id, _zone_of)
 
@@ -209,9 +201,9 @@ async def digest(update: Update, context: WalkContext) -> None:
 
     await edit_club(svc.repo, chat, put)
     if day is None:
-        await _say(update, context, "Weekly digest off.")
+        await say(update, context, "Weekly digest off.")
     else:
-        await _say(update, context, f"Weekly digest: {DAYS[day].capitalize()} {clock} ({zone}).")
+        await say(update, context, f"Weekly digest: {DAYS[day].capitalize()} {clock} ({zone}).")
 
 
 def _zone_of(tx: UserTx) -> str:
@@ -225,10 +217,10 @@ async def _channel_target(update: Update, context: WalkContext, name: str) -> in
         target = await context.bot.get_chat(name)
         me = await context.bot.get_chat_member(target.id, context.bot.id)
     except TelegramError:
-        await _say(update, context, f"I can't see {name}. Add me to the channel as an admin first.")
+        await say(update, context, f"I can't see {name}. Add me to the channel as an admin first.")
         return None
     if me.status not in ADMINS or getattr(me, "can_post_messages", True) is False:
-        await _say(update, context, f"Make me an admin of {name} who can post, then try again.")
+        await say(update, context, f"Make me an admin of {name} who can post, then try again.")
         return None
     return target.id
 
@@ -239,7 +231,7 @@ async def channel(update: Update, context: WalkContext) -> None:
     assert chat is not None
     args = context.args or []
     if not args:
-        await _say(
+        await say(
             update,
             context,
             "Link the club's channel with /channel @name (make me an admin"
@@ -247,7 +239,7 @@ async def channel(update: Update, context: WalkContext) -> None:
         )
         return
     if not await _is_admin(update, context):
-        await _say(update, context, NOT_ADMIN)
+        await say(update, context, NOT_ADMIN)
         return
     channel_id: int | None = None
     name: str | None = None
@@ -261,7 +253,7 @@ async def channel(update: Update, context: WalkContext) -> None:
         club.channel_id, club.channel_name = channel_id, name
 
     await edit_club(context.services.repo, chat, put)
-    await _say(
+    await say(
         update,
         context,
         f"Linked {name}: the digest and a daily walking tip go there."
@@ -272,4 +264,4 @@ async def channel(update: Update, context: WalkContext) -> None:
 
 async def group_start(update: Update, context: WalkContext) -> None:
     """/start or /help in a group: what the bot does here."""
-    await _say(update, context, intro())
+    await say(update, context, intro())

@@ -13,7 +13,7 @@ from telegram import Chat, Update, User
 from telegram.constants import ChatMemberStatus
 
 from bot import coaching
-from bot.chat import Who, remember, settings_for
+from bot.chat import Who, remember, say, settings_for
 from bot.clubs.board import MemberWeek, deep_link, display_name, intro
 from bot.context import WalkContext
 from bot.replies import Reply
@@ -56,12 +56,6 @@ async def member_weeks(repo: Repository, club: Club, now_utc: datetime) -> list[
         read = functools.partial(_member_week, name=name, now_utc=now_utc, club=club)
         weeks.append(await repo.transact(user_id, read))
     return weeks
-
-
-async def _say(update: Update, context: WalkContext, text: str) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await send_to(context.bot, chat.id, [Reply(text)])
 
 
 async def bot_membership(update: Update, context: WalkContext) -> None:
@@ -120,7 +114,7 @@ async def join(update: Update, context: WalkContext) -> None:
     if not private:
         link = deep_link(context.bot.username, chat.id)
         text += f" Start a private chat so your logs have a home and details reach you: {link}"
-    await _say(update, context, text)
+    await say(update, context, text)
 
 
 async def leave(update: Update, context: WalkContext) -> None:
@@ -130,7 +124,7 @@ async def leave(update: Update, context: WalkContext) -> None:
     repo = context.services.repo
     removed = await repo.club_transact(chat.id, lambda tx: tx.remove_member(user.id))
     await repo.transact(user.id, lambda tx: _forget_club(tx, chat.id))
-    await _say(update, context, "You're off the board." if removed else "You weren't on the board.")
+    await say(update, context, "You're off the board." if removed else "You weren't on the board.")
 
 
 async def migrated(update: Update, context: WalkContext) -> None:

@@ -76,6 +76,8 @@ def _plan(club: Club, minute: datetime) -> list[str]:
 class ClubSource:
     """The scheduler's source for clubs."""
 
+    name = "clubs"
+
     def __init__(self, repo: Repository, index: ClubIndex) -> None:
         self.repo, self.index = repo, index
 

@@ -79,6 +79,8 @@ def _record(tx: UserTx, item: Planned) -> None:
 class RunnerSource:
     """The scheduler's source for runners: the nudge index, and the features' planners."""
 
+    name = "runners"
+
     def __init__(
         self,
         repo: Repository,

@@ -25,6 +25,8 @@ logger = logging.getLogger("walkcoach.schedule")
 class Source(Protocol):
     """Something with scheduled deliveries."""
 
+    name: str  # for log lines: "runners", "clubs"
+
     def load(self) -> int:
         """Read what is scheduled at start-up (off the event loop); returns how many."""
 
@@ -62,9 +64,9 @@ class Scheduler:
         self.last_done = self._load_last_done()
         self.failures = 0
 
-    def load(self) -> list[int]:
-        """Load every source (at start-up); how many items each holds."""
-        return [source.load() for source in self.sources]
+    def load(self) -> dict[str, int]:
+        """Load every source (at start-up); how many items each holds, by source name."""
+        return {source.name: source.load() for source in self.sources}
 
     def close(self) -> None:
         """Close every source (at shutdown)."""
