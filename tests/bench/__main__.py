@@ -13,7 +13,10 @@ from tests.bench import nudge_bench, store_bench, update_bench
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain-text table."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+
     return "\n".join([title, line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 

@@ -24,7 +24,8 @@ def index_rows(root: Path, sizes: tuple[int, ...]) -> list[tuple[str, ...]]:
     """Rows: runners, first build from files (s), start-up from snapshot (s), index MB."""
     store = UserStore(root)
     data = DataDir(root)
-    rows, made = [], 0
+    rows: list[tuple[str, ...]] = []
+    made = 0
     for size in sizes:
         populate(store, made, size)
         made = size

@@ -59,7 +59,7 @@ def run(root: Path, sizes: tuple[int, ...], samples: int = 300) -> list[tuple[st
     """Rows: runners, write p50/p95 ms, read p50/p95 ms."""
     store = UserStore(root)
     rng = random.Random(7)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     made = 0
     for size in sizes:
         populate(store, made, size)
