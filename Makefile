@@ -4,20 +4,36 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench clean lock
 
-$(STAMP): pyproject.toml
+# Exactly the pinned, hash-checked lock (runtime + dev), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
+# Re-resolve requirements.lock from pyproject.toml (runtime deps + the dev extra), for
+# Python 3.11 on Linux. Pins that still fit are kept; `make lock UPGRADE=1` takes the
+# newest releases of everything.
+# requirements-runtime.lock: the runtime part alone, at the same pins (the Docker image).
+LOCK_FLAGS := --python-version 3.11 --python-platform linux --generate-hashes \
+	--custom-compile-command 'make lock' --quiet
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) \
+		$(if $(UPGRADE),--upgrade) --output-file requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --constraint requirements.lock $(LOCK_FLAGS) \
+		--output-file requirements-runtime.lock
+
+# The bot in the foreground (Ctrl-C stops it); settings from .env, data in ./data by default.
 run: $(STAMP)
-	$(BIN)/python -m bot
+	$(BIN)/walk-coach run
 
 lint: $(STAMP)
-	$(BIN)/ruff check coach_rules bot tests bench
-	$(BIN)/ruff format --check coach_rules bot tests bench
+	$(BIN)/ruff check coach_rules bot tests
+	$(BIN)/ruff format --check coach_rules bot tests
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -27,8 +43,9 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# The benchmark tables (not pass/fail; not part of `make test`).
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m tests.bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench

@@ -66,8 +66,11 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 
 def _port(raw: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise SettingsError(f"WEBHOOK_PORT must be a port number (1-65535), got {raw!r}")
+    """A TCP port; 0 means any free port (the one bound is logged)."""
+    if not raw.isdigit() or not 0 <= int(raw) < 65536:
+        raise SettingsError(
+            f"WEBHOOK_PORT must be a port number (0-65535, 0: any free port), got {raw!r}"
+        )
     return int(raw)
 
 
@@ -108,3 +111,12 @@ def load_settings(
         webhook_port=_port(env.get("WEBHOOK_PORT", "").strip() or "8443"),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
     )
+
+
+def data_dir_setting(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Path:
+    """Only the data folder (backup and restore need no token)."""
+    env = dict(read_dotenv(dotenv) if dotenv else {})
+    env.update(os.environ if environ is None else environ)
+    return Path(env.get("WALKCOACH_DATA_DIR", "").strip() or "data")

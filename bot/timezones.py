@@ -44,7 +44,9 @@ def resolve_timezone(text: str) -> str | None:
 def _finder() -> object:
     from timezonefinder import TimezoneFinder
 
-    return TimezoneFinder()
+    # In memory: the finder's data files are read once and closed (~45 MB, loaded on the
+    # first shared location only); mapped files would stay open until interpreter exit.
+    return TimezoneFinder(in_memory=True)
 
 
 def timezone_for_location(latitude: float, longitude: float) -> str | None:

@@ -89,6 +89,8 @@ def make_server(app: AnyApp, settings: Settings) -> tornado.web.Application:
 
 async def serve(app: AnyApp, settings: Settings) -> None:
     """Run until SIGTERM or SIGINT; then finish what is in flight and stop."""
+    from tornado.netutil import bind_sockets
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -97,8 +99,11 @@ async def serve(app: AnyApp, settings: Settings) -> None:
     async with app:
         if app.post_init:
             await app.post_init(app)
-        # Listen first, so the first update Telegram posts finds us.
-        server.listen(settings.webhook_port, address=settings.webhook_listen)
+        # Listen first, so the first update Telegram posts finds us. Port 0 binds any free
+        # port; the log line below says which.
+        sockets = bind_sockets(settings.webhook_port, address=settings.webhook_listen)
+        server.add_sockets(sockets)
+        port = sockets[0].getsockname()[1]
         await app.start()
         await app.bot.set_webhook(
             settings.webhook_url or "",
@@ -108,7 +113,7 @@ async def serve(app: AnyApp, settings: Settings) -> None:
         logger.info(
             "webhook mode: listening on %s:%s, path %s",
             settings.webhook_listen,
-            settings.webhook_port,
+            port,
             update_path(settings),
         )
         await stop.wait()

@@ -18,7 +18,16 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.offline import ADMIN_RIGHTS, BOT_USER, FAKE_TOKEN, Call
+from tests.offline import (
+    ADMIN_RIGHTS,
+    BOT_USER,
+    FAKE_TOKEN,
+    Call,
+    find_button,
+    labels,
+    on_screen,
+    pressed_message,
+)
 
 
 def _decode_value(raw: str) -> Any:
@@ -48,7 +57,8 @@ def parse_request(
         msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
         for part in msg.iter_parts():
             name = str(part.get_param("name", header="content-disposition"))
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
             filename = part.get_filename()
             if filename:
                 files[name] = (filename, payload)
@@ -111,8 +121,7 @@ class BotApiStandIn:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self.push({"message": message})
 
-    def push_tap(self, user_id: int, data: str, message_id: int = 1) -> int:
-        """A runner taps an inline button."""
+    def _push_query(self, user_id: int, data: str, message: dict[str, Any]) -> int:
         return self.push(
             {
                 "callback_query": {
@@ -120,15 +129,35 @@ class BotApiStandIn:
                     "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
                     "chat_instance": "ci",
                     "data": data,
-                    "message": {
-                        "message_id": message_id,
-                        "date": int(time.time()),
-                        "chat": {"id": user_id, "type": "private"},
-                        "text": "question",
-                    },
+                    "message": message,
                 }
             }
         )
+
+    def push_tap(self, user_id: int, data: str, message_id: int = 1) -> int:
+        """Raw callback data on a made-up message: only for forged or stale buttons; a
+        runner's own taps go through `push_press`."""
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private"},
+            "text": "question",
+        }
+        return self._push_query(user_id, data, message)
+
+    def push_press(self, user_id: int, label: str) -> int:
+        """A runner presses the button labelled `label` (or, if none is, the first starting
+        with it) on the latest message in their private chat still showing such a button:
+        the tap carries that message and the id this stand-in gave it."""
+        with self._cond:
+            shown = on_screen(self.calls, user_id)
+        for call, rows in reversed(shown):
+            data = find_button(rows, label)
+            if data is not None:
+                chat = {"id": user_id, "type": "private", "first_name": "Ana"}
+                return self._push_query(user_id, data, pressed_message(call, rows, chat))
+        seen = [labels(rows) for _, rows in shown if rows]
+        raise AssertionError(f"no button {label!r} in chat {user_id}; buttons shown: {seen}")
 
     # ---- what the bot did ----
 
@@ -241,8 +270,16 @@ class BotApiStandIn:
                     self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                     return
                 params, files = self._params()
-                standin._record(Call(method, params, files))
+                call = Call(method, params, files)
+                if method == "getUpdates":
+                    standin._record(call)  # before the long poll: start-up waits for it
                 status, body = standin._answer(method, params)
+                if method != "getUpdates":
+                    # Recorded with the id its message got, so it can be pressed at once.
+                    result = body.get("result")
+                    if isinstance(result, dict) and "message_id" in result:
+                        call.message_id = int(result["message_id"])
+                    standin._record(call)
                 self._send(status, body)
 
             def _send(self, status: int, body: dict[str, Any]) -> None:

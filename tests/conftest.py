@@ -33,10 +33,11 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def bot(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Runner]:
     """A runner talking to the real application (offline), with a fresh data folder."""
-    from tests.flowkit import Runner, started_app
+    from tests.flowkit import Runner, started_app, stopped_app
 
     app, request = await started_app(tmp_path, clock)
     try:
         yield Runner(app, request)
     finally:
-        await app.shutdown()
+        # Shutdown and the post-shutdown hook, which closes the schedule journal.
+        await stopped_app(app)

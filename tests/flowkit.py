@@ -12,10 +12,20 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.context import WalkApp
-from bot.scheduling import Sleep
+from bot.scheduling import RunnerSource, Sleep
 from bot.settings import Settings
 from bot.storage import UserStore
-from tests.offline import FAKE_API, FAKE_TOKEN, Call, RecordingRequest
+from tests.offline import (
+    BOT_USER,
+    FAKE_API,
+    FAKE_TOKEN,
+    Call,
+    RecordingRequest,
+    find_button,
+    labels,
+    on_screen,
+    pressed_message,
+)
 
 _update_ids = itertools.count(1)
 # Telegram numbers messages per chat; one counter for all keeps every test message unique.
@@ -84,22 +94,54 @@ class Runner:
         calls = await self.say(text)
         return "\n".join(c.text for c in calls if c.method in ("sendMessage", "sendPhoto"))
 
-    async def tap(self, data: str, message_id: int = 999) -> list[Call]:
-        """Tap an inline button."""
+    async def _tap(self, data: str, message: dict[str, Any]) -> list[Call]:
         query = {
             "id": f"cb{next(_update_ids)}",
             "from": self._user(),
             "chat_instance": "ci",
             "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": 1_800_000_000,
-                "chat": self.chat,
-                "from": {"id": 123456789, "is_bot": True, "first_name": "Walk Coach"},
-                "text": "question",
-            },
+            "message": message,
         }
         return await self._process({"callback_query": query})
+
+    async def tap(self, data: str, message_id: int = 999) -> list[Call]:
+        """Tap raw callback data on a made-up message: only for forged or stale buttons; a
+        runner's own taps go through `press`."""
+        message = {
+            "message_id": message_id,
+            "date": 1_800_000_000,
+            "chat": self.chat,
+            "from": BOT_USER,
+            "text": "question",
+        }
+        return await self._tap(data, message)
+
+    async def press(self, label: str, in_reply: list[Call] | None = None) -> list[Call]:
+        """Press the button labelled `label` (or, if none is, the first starting with it).
+
+        It is looked for on the latest message the bot sent to this chat that still shows
+        inline buttons or, given `in_reply`, on the latest such message among those calls
+        as they were sent (an older message: a stale button). The tap carries that message
+        and its real id, as Telegram's would.
+        """
+        chat_id = int(self.chat["id"])
+        if in_reply is None:
+            shown = [(c, rows) for c, rows in on_screen(self.request.calls, chat_id) if rows]
+        else:
+            shown = [
+                (c, c.buttons)
+                for c in in_reply
+                if c.chat_id == chat_id and c.message_id is not None and c.buttons
+            ]
+        if not shown:
+            raise AssertionError(f"no button {label!r}; the runner sees no inline buttons")
+        message, rows = shown[-1]
+        data = find_button(rows, label)
+        if data is None:
+            raise AssertionError(
+                f"no button {label!r}; the runner sees {labels(rows)} under {message.text!r}"
+            )
+        return await self._tap(data, pressed_message(message, rows, self.chat))
 
     async def send(self, **content: Any) -> list[Call]:
         """Send any other message content (location, sticker, photo...)."""
@@ -149,3 +191,19 @@ async def stopped_app(app: WalkApp) -> None:
     await app.shutdown()
     if app.post_shutdown is not None:
         await app.post_shutdown(app)
+
+
+async def crashed_app(app: WalkApp) -> None:
+    """What a killed process leaves: no post-shutdown hook, so no schedule snapshot and
+    the journal as it was; the OS closes the process's files, so the test does it too."""
+    await app.shutdown()
+    for source in app.services.scheduler.sources:
+        if isinstance(source, RunnerSource):
+            # The journal keeps its file open between writes; nothing public closes it
+            # without also writing the snapshot a crash would never have written.
+            handle = source.journal._handle
+            if handle is not None:
+                handle.close()
+                source.journal._handle = None
+            for planner in source.planners:
+                planner.close()  # the chart worker process: the OS would end it too

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,8 +12,11 @@ from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 FAKE_API = "http://bot-api.invalid"
+SENDS = ("sendMessage", "sendDocument", "sendPhoto")
+# Inline buttons as (label, callback data) rows.
+Rows = list[list[tuple[str, str]]]
 FAKE_TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtoken"
-BOT_USER = {
+BOT_USER: dict[str, Any] = {
     "id": 123456789,
     "is_bot": True,
     "first_name": "Walk Coach",
@@ -43,11 +47,16 @@ ADMIN_RIGHTS: dict[str, bool] = {
 
 @dataclass
 class Call:
-    """One Bot API call: the method and its parameters (files as (name, bytes))."""
+    """One Bot API call: the method and its parameters (files as (name, bytes)).
+
+    `message_id` is the id the Bot API gave the message it sent (None for other calls and
+    for sends it refused), so a test can tap that message's buttons as Telegram would.
+    """
 
     method: str
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    message_id: int | None = None
 
     @property
     def text(self) -> str:
@@ -55,7 +64,13 @@ class Call:
         return str(self.params.get("text") or self.params.get("caption") or "")
 
     @property
-    def buttons(self) -> list[list[tuple[str, str]]]:
+    def chat_id(self) -> int | None:
+        """The chat the call is about, when it names one by number."""
+        raw = str(self.params.get("chat_id", ""))
+        return int(raw) if raw.lstrip("-").isdigit() else None
+
+    @property
+    def buttons(self) -> Rows:
         """Inline buttons as (label, callback data) rows."""
         markup = self.params.get("reply_markup") or {}
         if isinstance(markup, str):
@@ -72,6 +87,60 @@ class Call:
                 if label.startswith(label_start):
                     return data
         raise AssertionError(f"no button {label_start!r} in {self.buttons}")
+
+
+def on_screen(calls: Iterable[Call], chat_id: int) -> list[tuple[Call, Rows]]:
+    """The messages the bot sent to a chat, oldest first, each with the inline buttons it shows
+    now: a later editMessageReplyMarkup (or editMessageText) replaces or removes them."""
+    shown: dict[int, tuple[Call, Rows]] = {}
+    for call in calls:
+        if call.chat_id != chat_id:
+            continue
+        if call.method in SENDS and call.message_id is not None:
+            shown[call.message_id] = (call, call.buttons)
+        elif call.method in ("editMessageReplyMarkup", "editMessageText"):
+            edited = str(call.params.get("message_id", ""))
+            if edited.isdigit() and int(edited) in shown:
+                shown[int(edited)] = (shown[int(edited)][0], call.buttons)
+    return list(shown.values())
+
+
+def find_button(rows: Rows, label: str) -> str | None:
+    """The callback data of the button labelled `label`, else of the first one starting so."""
+    flat = [button for row in rows for button in row]
+    exact = [data for text, data in flat if text == label]
+    starts = [data for text, data in flat if text.startswith(label)]
+    found = exact or starts
+    return found[0] if found else None
+
+
+def labels(rows: Rows) -> list[str]:
+    """The labels a runner sees, row by row."""
+    return [text for row in rows for text, _ in row]
+
+
+def pressed_message(call: Call, rows: Rows, chat: dict[str, Any]) -> dict[str, Any]:
+    """The message a callback query carries: the bot's message, its id and its buttons."""
+    message: dict[str, Any] = {
+        "message_id": call.message_id,
+        "date": 1_800_000_000,
+        "chat": chat,
+        "from": BOT_USER,
+        "reply_markup": {
+            "inline_keyboard": [
+                [{"text": text, "callback_data": data} for text, data in row] for row in rows
+            ]
+        },
+    }
+    if call.method == "sendPhoto":
+        message["photo"] = [{"file_id": "p", "file_unique_id": "pu", "width": 1, "height": 1}]
+        message["caption"] = call.text
+    elif call.method == "sendDocument":
+        message["document"] = {"file_id": "d", "file_unique_id": "du"}
+        message["caption"] = call.text
+    else:
+        message["text"] = call.text
+    return message
 
 
 class NetworkRefused(RuntimeError):
@@ -116,17 +185,16 @@ class RecordingRequest(BaseRequest):
         if not url.startswith(FAKE_API):
             raise NetworkRefused(url)
         name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         files: dict[str, tuple[str, bytes]] = {}
         if request_data and request_data.contains_files:
             for part, value in request_data.multipart_data.items():
                 filename, content = value[0], value[1]
                 data = content if isinstance(content, bytes) else content.read()
                 files[part] = (str(filename), data)
-        self.calls.append(Call(name, params, files))
-        chat = (
-            int(params["chat_id"]) if str(params.get("chat_id", "x")).lstrip("-").isdigit() else 0
-        )
+        call = Call(name, params, files)
+        self.calls.append(call)
+        chat = call.chat_id or 0
         if name == "getChat":
             found = self.chats.get(str(params["chat_id"]))
             if found is None:
@@ -145,7 +213,10 @@ class RecordingRequest(BaseRequest):
         if queued:
             status, body = queued.pop(0)
             return status, json.dumps({"ok": False, "error_code": status, **body}).encode()
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+        result = self._result(name, params)
+        if isinstance(result, dict) and "message_id" in result:
+            call.message_id = int(result["message_id"])
+        return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
@@ -162,7 +233,7 @@ class RecordingRequest(BaseRequest):
             if status == "administrator":
                 member |= ADMIN_RIGHTS
             return member
-        if name in ("sendMessage", "sendDocument", "sendPhoto"):
+        if name in SENDS:
             message: dict[str, Any] = {
                 "message_id": next(self._message_ids),
                 "date": 1_800_000_000,
@@ -184,4 +255,4 @@ class RecordingRequest(BaseRequest):
 
     def sent(self) -> list[Call]:
         """Messages and files the bot sent, in order."""
-        return [c for c in self.calls if c.method in ("sendMessage", "sendDocument", "sendPhoto")]
+        return [c for c in self.calls if c.method in SENDS]

@@ -19,8 +19,10 @@ GROUP = {"id": GROUP_ID, "type": "group", "title": "Parkside Runners"}
 ANA, BEN, CARL, ADMIN = 11, 12, 13, 14
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @dataclass
@@ -157,7 +159,7 @@ async def test_leave_and_delete_take_members_off_every_board(club: Club) -> None
     await club.member(ANA, "Ana", chat=other).say("/join")
     ana = club.private(ANA, "Ana")
     await ana.say("/delete")
-    await ana.tap("del:yes")
+    await ana.press("Yes, delete everything")
     for chat in (GROUP, other):
         board = await club.member(BEN, "Ben", chat=chat).reply("/board")
         assert "Ana" not in board

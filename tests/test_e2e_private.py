@@ -37,13 +37,15 @@ def start_bot(standin: BotApiStandIn, data_dir: Path, log: Path) -> subprocess.P
         "PYTHONPATH": str(ROOT),
     }
     mark = standin.mark()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        cwd=data_dir.parent,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    # The child gets its own copy of the file descriptor; ours is closed once it started.
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            cwd=data_dir.parent,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     # Start-up is done when the command menu was registered and polling began.
     standin.wait_for(lambda c: c.method == "setMyCommands", mark)
     standin.wait_for(lambda c: c.method == "getUpdates", mark)
@@ -58,14 +60,16 @@ def test_onboarding_report_kill_restart(standin: BotApiStandIn, tmp_path: Path) 
         standin.push_text(USER, "/start")
         standin.wait_text("Kilometres or miles?", m)
         m = standin.mark()
-        standin.push_tap(USER, "set:units:mi")
+        standin.push_press(USER, "miles")
         standin.wait_text("Your time zone", m)
         m = standin.mark()
         standin.push_text(USER, "Berlin")
         standin.wait_text("Daily step goal?", m)
-        for data_ in ("set:goal:skip", "set:nudge:skip", "set:weight:skip"):
-            standin.push_tap(USER, data_)
-        standin.wait_text("All set.", m)
+        for following in ("When should I nudge you", "Body weight", "All set."):
+            # Each question is pressed once it is on screen, as a runner would.
+            since = standin.mark()
+            standin.push_press(USER, "Skip")
+            standin.wait_text(following, since)
 
         m = standin.mark()
         standin.push_text(USER, "long run 20 mi 3:05")
@@ -76,7 +80,7 @@ def test_onboarding_report_kill_restart(standin: BotApiStandIn, tmp_path: Path) 
         m = standin.mark()
         standin.push_text(USER, "/run")
         standin.wait_text("What kind of run was it?", m)
-        standin.push_tap(USER, "run:kind:easy")
+        standin.push_press(USER, "Easy")
         standin.wait_text("How far?", m)
         standin.push_text(USER, "5")
         standin.wait_text("How long did it take?", m)
@@ -89,6 +93,7 @@ def test_onboarding_report_kill_restart(standin: BotApiStandIn, tmp_path: Path) 
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(timeout=10)
 
     proc = start_bot(standin, data, log)
     try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,12 +23,9 @@ from tests.offline import FAKE_TOKEN
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-Token_for-tests"
 USER = 5151
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# What Telegram is told; a reverse proxy would forward it to the port the bot listens on.
+HOOK_URL = "https://walkcoach.example.org/telegram/hook"
+LISTENING = re.compile(rb"webhook mode: listening on 127\.0\.0\.1:(\d+), path /telegram/hook")
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def standin() -> Iterator[BotApiStandIn]:
         yield server
 
 
-def _env(standin: BotApiStandIn, data: Path, port: int) -> dict[str, str]:
+def _env(standin: BotApiStandIn, data: Path) -> dict[str, str]:
     keep = {
         k: v
         for k, v in os.environ.items()
@@ -48,11 +46,24 @@ def _env(standin: BotApiStandIn, data: Path, port: int) -> dict[str, str]:
         "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
         "TELEGRAM_API_URL": standin.url,
         "WALKCOACH_DATA_DIR": str(data),
-        "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/hook",
+        "WEBHOOK_URL": HOOK_URL,
         "WEBHOOK_SECRET": SECRET,
         "WEBHOOK_LISTEN": "127.0.0.1",
-        "WEBHOOK_PORT": str(port),
+        "WEBHOOK_PORT": "0",  # any free port: no race with other processes for a fixed one
     }
+
+
+def bound_port(proc: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> int:
+    """The port the bot bound, from its 'listening on' log line (bounded wait)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = LISTENING.search(log.read_bytes())
+        if found:
+            return int(found[1])
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    pytest.fail(f"the bot logged no 'listening on' line (exit {proc.poll()}):\n{log.read_text()}")
 
 
 def post(port: int, body: dict[str, object], secret: str | None) -> int:
@@ -88,17 +99,22 @@ def _message(text: str, message_id: int) -> dict[str, object]:
 def test_webhook_mode_signed_updates_health_and_backup(
     standin: BotApiStandIn, tmp_path: Path
 ) -> None:
-    port, data = free_port(), tmp_path / "data"
-    env = _env(standin, data, port)
-    log = (tmp_path / "bot.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    data, log = tmp_path / "data", tmp_path / "bot.log"
+    env = _env(standin, data)
+    with log.open("wb") as out:  # the child has its own copy of the file descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
+        port = bound_port(proc, log)
+        assert port != 0
         hook = standin.wait_for(lambda c: c.method == "setWebhook")
-        assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram/hook"
+        assert hook.params["url"] == HOOK_URL
         assert hook.params["secret_token"] == SECRET
-        # The server listens before it asks Telegram for the webhook.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
             health = json.loads(r.read())
         assert health == {"ok": True, "bot": "@walkcoach_test_bot", "store": "ok"}
@@ -131,9 +147,14 @@ def test_webhook_mode_signed_updates_health_and_backup(
         assert content["activities"]["1"]["distance_m"] == 10000.0
     finally:
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=15)
+        try:
+            code = proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
     assert code == 0
-    text = (tmp_path / "bot.log").read_text()
+    text = log.read_text()
     assert "stopping: finishing updates in flight" in text
     assert FAKE_TOKEN not in text and SECRET not in text
     assert "ran 10k" not in text
@@ -167,5 +188,9 @@ def test_check_command_validates_without_network(tmp_path: Path) -> None:
     assert "WEBHOOK_SECRET is required" in no_secret.stderr
     bad_port = _run({**env, "WEBHOOK_PORT": "99999"}, "check")
     assert bad_port.returncode == 2 and "WEBHOOK_PORT" in bad_port.stderr
+    assert "0-65535" in bad_port.stderr
+    hook = {"WEBHOOK_URL": HOOK_URL, "WEBHOOK_SECRET": SECRET}
+    any_port = _run({**env, **hook, "WEBHOOK_PORT": "0"}, "check")
+    assert any_port.returncode == 0, any_port.stderr
     sick = _run(env, "health")
     assert sick.returncode == 1 and "has not run yet" in sick.stderr

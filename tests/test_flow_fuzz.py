@@ -56,6 +56,8 @@ COMMANDS = [
     "/channel",
     "/leave",
 ]
+# Raw callback data, forged on purpose: taps on buttons the bot never showed (bad values,
+# closed questions, other runners' flows), so they go through `tap`, not `press`.
 TAPS = [
     "set:units:km",
     "set:units:xx",

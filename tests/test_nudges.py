@@ -10,20 +10,25 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
 
 from bot.context import Services
 from bot.insights.chart import week_figure
 from bot.scheduling import RunnerSource, wall_minutes
 from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
-from tests.flowkit import FakeClock, Runner, started_app, stopped_app, stored
+from tests.flowkit import FakeClock, Runner, crashed_app, started_app, stopped_app, stored
 from tests.offline import Call, RecordingRequest
 
 BERLIN, TOKYO, NEW_YORK = "Europe/Berlin", "Asia/Tokyo", "America/New_York"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @dataclass
@@ -47,11 +52,11 @@ class World:
     async def join(self, user_id: int, zone: str = BERLIN, nudge: str = "19:00") -> Runner:
         bot = self.runner(user_id)
         await bot.say("/start")
-        await bot.tap("set:units:km")
+        await bot.press("km")
         await bot.say(zone)
-        await bot.tap("set:goal:skip")
+        await bot.press("Skip")  # step goal
         await bot.say(nudge)
-        await bot.tap("set:weight:skip")
+        await bot.press("Skip")  # weight
         return bot
 
     async def at(self, moment: datetime) -> list[Call]:
@@ -285,7 +290,7 @@ async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     first = [int(c.params["chat_id"]) for c in gated.calls[before:] if c.method == "sendMessage"]
-    await app.shutdown()
+    await crashed_app(app)
 
     clock.now = utc(2026, 11, 26, 19, 1)
     app2, request2 = await started_app(tmp_path, clock, rate_limiter=False)
@@ -307,12 +312,13 @@ async def test_long_run_follow_up_next_morning(world: World) -> None:
     assert sent[0].text == "Morning! How do your legs feel after yesterday's long run?"
     assert sent[0].button("Sore") == "fu:sore"
     assert await world.at(utc(2026, 11, 28, 7, 0)) == []
-    answer = await bot.tap("fu:sore")
+    answer = await bot.press("Sore", sent)
     assert answer[-1].text.startswith(
         "Make your next easy run a walk: 90 min (3 min of walking per running minute)"
         " or 30 min (same time on your feet)."
     )
-    fresh = await bot.tap("fu:fresh")
+    # The question lost its buttons once answered: a quick second tap on the same message.
+    fresh = await bot.press("Fresh", sent)
     assert fresh[-1].text.startswith("Great: legs that bounce back")
 
 
@@ -322,7 +328,9 @@ async def test_follow_up_swap_uses_the_runners_usual_easy_run(world: World) -> N
     await bot.say("easy 8 km 40 min")
     world.clock.now = utc(2026, 11, 26, 10, 0)
     await bot.say("long run 30 km 2:50:00")
-    answer = await bot.tap("fu:sore")
+    await world.at(utc(2026, 11, 26, 10, 0))
+    assert len(await world.at(utc(2026, 11, 27, 7, 0))) == 1  # the morning question
+    answer = await bot.press("Sore")
     assert "120 min (3 min of walking per running minute) or 40 min" in answer[-1].text
 
 
@@ -353,6 +361,13 @@ async def test_weekly_summary_on_sunday_with_chart(world: World) -> None:
     assert all(c.method == "sendMessage" for c in await world.at(utc(2026, 12, 1, 18, 0)))
 
 
+def bar_heights(ax: Axes) -> list[float]:
+    """The heights of a chart's bars, left to right (every patch is a bar)."""
+    bars = [patch for patch in ax.patches if isinstance(patch, Rectangle)]
+    assert len(bars) == len(ax.patches)
+    return [bar.get_height() for bar in bars]
+
+
 def test_chart_has_a_bar_per_day_and_the_goal_line() -> None:
     now = utc(2026, 11, 29, 12, 0)
     history = History.of(
@@ -365,9 +380,9 @@ def test_chart_has_a_bar_per_day_and_the_goal_line() -> None:
     )
     fig = week_figure(weekly_figures(history, Profile(step_goal=10000), now.date()))
     steps_ax, minutes_ax = fig.axes
-    assert [p.get_height() for p in steps_ax.patches] == [0, 0, 0, 0, 5000, 0, 9000]
-    assert [line.get_ydata()[0] for line in steps_ax.lines] == [10000]
-    heights = [p.get_height() for p in minutes_ax.patches]
+    assert bar_heights(steps_ax) == [0, 0, 0, 0, 5000, 0, 9000]
+    assert [np.asarray(line.get_ydata())[0] for line in steps_ax.lines] == [10000]
+    heights = bar_heights(minutes_ax)
     assert len(heights) == 14
     assert heights[:7] == [0, 0, 0, 0, 0, 50, 0]  # run minutes
     assert heights[7:] == [0, 0, 0, 0, 0, 0, 45]  # walk minutes
@@ -385,7 +400,7 @@ def test_chart_has_a_bar_per_day_and_the_goal_line() -> None:
 async def test_pause_from_the_nudge_and_nudge_on_off(world: World) -> None:
     bot = await world.join(1)
     sent = await world.at(utc(2026, 11, 26, 18, 0))
-    reply = await bot.tap(sent[0].button("Pause 3 days"))
+    reply = await bot.press("Pause 3 days", sent)
     assert reply[-1].text.startswith("Paused: no nudges until Sun 29 Nov is over.")
     for day in (27, 28, 29):
         assert await world.at(utc(2026, 11, day, 18, 0)) == []
@@ -395,7 +410,7 @@ async def test_pause_from_the_nudge_and_nudge_on_off(world: World) -> None:
     assert (await bot.reply("/nudge 20:30")).startswith("Nudge time: 20:30")
     assert await world.at(utc(2026, 12, 2, 18, 0)) == []
     assert len(await world.at(utc(2026, 12, 2, 19, 30))) == 1
-    off = await bot.tap("nudge:off")
+    off = await bot.press("Nudges off")
     assert off[-1].text.startswith("Nudges are off.")
     assert await world.at(utc(2026, 12, 3, 19, 30)) == []
 
@@ -404,14 +419,17 @@ async def test_tips_rotate_between_nudges(world: World) -> None:
     await world.join(1)
     first = await world.at(utc(2026, 11, 26, 18, 0))
     second = await world.at(utc(2026, 11, 27, 18, 0))
-    tip = lambda c: c.text.splitlines()[-1]  # noqa: E731
+
+    def tip(call: Call) -> str:
+        return call.text.splitlines()[-1]
+
     assert tip(first[0]).startswith("Tip: ") and tip(first[0]) != tip(second[0])
 
 
 async def test_delete_removes_from_the_schedule(world: World) -> None:
     bot = await world.join(1)
     await bot.say("/delete")
-    await bot.tap("del:yes")
+    await bot.press("Yes, delete everything")
     assert await world.at(utc(2026, 11, 26, 18, 0)) == []
 
 
@@ -426,7 +444,7 @@ async def test_index_survives_restart_with_and_without_a_clean_stop(tmp_path: Pa
     app, request = await started_app(tmp_path, clock)
     await Runner(app, request, user_id=3).say("/start")
     await Runner(app, request, user_id=1).say("/nudge 21:00")
-    await app.shutdown()  # no snapshot: like kill -9, the journal has the changes
+    await crashed_app(app)  # no snapshot: like kill -9, the journal has the changes
     assert (tmp_path / "schedule-journal.txt").read_text().split() != []
     app, request = await started_app(tmp_path, clock)
     runners = next(s for s in app.services.scheduler.sources if isinstance(s, RunnerSource))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -15,20 +16,37 @@ KM = 1000.0
 MI = METRES_PER_MILE
 
 
+class RunExtra(TypedDict, total=False):
+    """What a report may add to a run's distance, time and kind."""
+
+    effort: int | None
+    pain: bool
+    sore: bool
+    note: str
+
+
+class ProfileExtra(TypedDict, total=False):
+    """A profile's fields besides the units."""
+
+    step_goal: int
+    weight_kg: float | None
+    more_mileage: bool
+
+
 def _run(
     metres: float | None,
     minutes: float | None,
     kind: RunKind | None = None,
     *,
     at: datetime = NOW,
-    **extra: object,
+    **extra: Unpack[RunExtra],
 ) -> Run:
     seconds = None if minutes is None else round(minutes * 60)
-    return Run(at, metres, seconds, kind, **extra)  # type: ignore[arg-type]
+    return Run(at, metres, seconds, kind, **extra)
 
 
-def _profile(units: Units, **extra: object) -> Profile:
-    return Profile(units=units, **extra)  # type: ignore[arg-type]
+def _profile(units: Units, **extra: Unpack[ProfileExtra]) -> Profile:
+    return Profile(units=units, **extra)
 
 
 @pytest.mark.parametrize(
@@ -131,7 +149,7 @@ def test_no_second_session_for_a_single_run() -> None:
         ({"effort": 9}, "effort 9/10 on an easy day"),
     ],
 )
-def test_easy_swap_shows_both_options(units: Units, extra: dict[str, object], reason: str) -> None:
+def test_easy_swap_shows_both_options(units: Units, extra: RunExtra, reason: str) -> None:
     run = _run(3.5 * KM, 20, RunKind.EASY, **extra)
     item = evaluate(run, History(), _profile(units), NOW).item("easy-swap")
     assert item is not None

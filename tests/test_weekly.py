@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -19,21 +19,25 @@ from coach_rules import (
 from tests.conftest import NOW
 
 
+def days_ago(n: int) -> datetime:
+    """`n` days before now."""
+    return NOW - timedelta(days=n)
+
+
 def _week() -> History:
-    d = lambda n: NOW - timedelta(days=n)  # noqa: E731
     return History.of(
         [
-            Run(d(0), 10_000, 50 * 60, RunKind.EASY),
-            Run(d(3), 20_000, 110 * 60, RunKind.LONG),
-            Run(d(8), 10_000, 60 * 60),  # last week: not in this week's minutes
-            Run(d(15), 10_000, 60 * 60),
-            Walk(d(1), 45 * 60, 3200),
-            Walk(d(2), 30 * 60, None, 3500),
-            DaySteps(d(0), 9000),
-            DaySteps(d(1), 6000),
-            DaySteps(d(1) + timedelta(hours=2), 8100),  # the later count for a day wins
-            DaySteps(d(4), 12000),
-            DaySteps(d(9), 15000),
+            Run(days_ago(0), 10_000, 50 * 60, RunKind.EASY),
+            Run(days_ago(3), 20_000, 110 * 60, RunKind.LONG),
+            Run(days_ago(8), 10_000, 60 * 60),  # last week: not in this week's minutes
+            Run(days_ago(15), 10_000, 60 * 60),
+            Walk(days_ago(1), 45 * 60, 3200),
+            Walk(days_ago(2), 30 * 60, None, 3500),
+            DaySteps(days_ago(0), 9000),
+            DaySteps(days_ago(1), 6000),
+            DaySteps(days_ago(1) + timedelta(hours=2), 8100),  # the later count for a day wins
+            DaySteps(days_ago(4), 12000),
+            DaySteps(days_ago(9), 15000),
         ]
     )
 

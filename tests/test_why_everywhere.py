@@ -13,8 +13,8 @@ from tests.flowkit import FakeClock, Runner, started_app, stopped_app
 from tests.offline import Call, RecordingRequest
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ async def test_today_has_a_why_button_that_names_the_rule(
     today = (await bot.say("/today"))[-1]
     assert today.text.startswith("600 steps to your 8,000: 6 min of brisk walking")
     assert _labels(today) == ["Why?"]
-    why = (await bot.tap(today.button("Why?")))[-1].text
+    why = (await bot.press("Why?"))[-1].text
     assert "Rule: step-floor" in why and "Source A6:" in why
 
 
@@ -67,15 +67,17 @@ async def test_week_can_be_asked_why(runner: tuple[Runner, FakeClock, RecordingR
     assert "Rule: weekly-minutes" in why and "Source B2:" in why
 
 
-@pytest.mark.parametrize(("sore", "rule"), [(True, "easy-swap"), (False, "morning-after")])
+@pytest.mark.parametrize(("label", "rule"), [("Sore", "easy-swap"), ("Fresh", "morning-after")])
 async def test_the_morning_answer_can_be_asked_why(
-    runner: tuple[Runner, FakeClock, RecordingRequest], sore: bool, rule: str
+    runner: tuple[Runner, FakeClock, RecordingRequest], label: str, rule: str
 ) -> None:
-    bot, _, _ = runner
+    bot, clock, _ = runner
     await bot.say("long run 30 km 2:50:00")
-    answer = (await bot.tap("fu:sore" if sore else "fu:fresh"))[-1]
+    clock.now = utc(2026, 11, 27, 8, 0)  # 08:00 the next morning (UTC, the default zone)
+    await bot.app.services.scheduler.tick(bot.app.bot)
+    answer = (await bot.press(label))[-1]
     assert _labels(answer) == ["Why?"]
-    why = (await bot.tap(answer.button("Why?")))[-1].text
+    why = (await bot.press("Why?"))[-1].text
     assert f"Rule: {rule}" in why and "Source A" in why
 
 
