@@ -103,6 +103,9 @@ def _buttons() -> dict[Prefix, Callback]:
         Prefix.DELETE: account_data.delete_button,
         Prefix.NUDGE: daily.nudge_button,
         Prefix.FOLLOWUP: morning.followup_button,
+        Prefix.BODY: reporting.body_button,
+        Prefix.CONFIRM: reporting.confirm_button,
+        Prefix.PAIN: reporting.pain_button,
     }
 
 
@@ -118,6 +121,8 @@ def router() -> Router:
         Flow.RUN: guided.answer,
         Flow.WALK: reporting.walk_answer,
         Flow.STEPS: steps.steps_answer,
+        Flow.BODY: reporting.body_answer,
+        Flow.CONFIRM: reporting.confirm_answer,
     }
     return Router(answers, reporting.free_text)
 

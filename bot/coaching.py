@@ -34,10 +34,12 @@ from coach_rules import (
 from coach_rules import answers as _answers
 from coach_rules import checkins as _checkins
 from coach_rules.explain import describe_activity, tip_with_sources
-from coach_rules.feel import Feel, read_feel
+from coach_rules.feel import Body, BodyReading, Feel, read_body, read_feel, says_pain_is_gone
+from coach_rules.models import DaySteps, OpenPain
 from coach_rules.params import DEFAULT_PARAMS
 from coach_rules.parser import parse_distance, parse_duration
 from coach_rules.tips import next_tip
+from coach_rules.validate import check_day as _check_day
 from coach_rules.weekly import render_week
 
 # Enough history for every rule's window: the 4-week load before the current week.
@@ -52,13 +54,20 @@ goal_heads_up = _answers.goal_heads_up
 read_weight = _answers.read_weight
 step_floor = _checkins.step_floor
 render_checkin = _checkins.render_checkin
+pain_gone = _checkins.pain_gone
+morning_pain_question = _checkins.morning_pain_question
 __all__ = [
+    "Body",
+    "BodyReading",
     "Feel",
+    "OpenPain",
     "describe_activity",
     "explain",
+    "read_body",
     "read_feel",
     "render",
     "render_week",
+    "says_pain_is_gone",
 ]
 
 
@@ -87,8 +96,8 @@ def recent(tx: UserTx, now: datetime, days: int = HISTORY_DAYS) -> list[Activity
 
 
 def history_for(tx: UserTx, now: datetime, last_tip_id: str | None = None) -> History:
-    """The domain history the rules look at."""
-    return History.of(recent(tx, now), last_tip_id)
+    """The domain history the rules look at, with the pain still open if there is one."""
+    return History.of(recent(tx, now), last_tip_id, tx.state().pain)
 
 
 # ---- reading what the runner typed ----
@@ -126,9 +135,63 @@ def prescribe(tx: UserTx, settings: UserSettings, report: Report, now: datetime)
 def daily_checkin(
     tx: UserTx, settings: UserSettings, last_tip_id: str | None, now: datetime
 ) -> Prescription | None:
-    """The daily check-in at the nudge time; None when the goal is met."""
-    steps = history_for(tx, now).steps_on(now.date())
-    return _checkins.daily_checkin(steps, profile_of(settings), last_tip_id)
+    """The daily check-in at the nudge time; None when the goal is met. While a pain is
+    open it asks about the pain instead."""
+    history = history_for(tx, now)
+    steps = history.steps_on(now.date())
+    return _checkins.daily_checkin(
+        steps, profile_of(settings), last_tip_id, pain=history.pain, now=now
+    )
+
+
+def steps_total(tx: UserTx, report: DaySteps, now: datetime) -> tuple[DaySteps, str | None]:
+    """A step report as the day's total ('+1500 steps' adds), and the line saying which."""
+    total, line = _checkins.steps_update(report, history_for(tx, now))
+    return total, line.text if line else None
+
+
+def check_day(tx: UserTx, report: Report, units: Units) -> ParseError | None:
+    """Whether a run makes its day implausible with the runs already logged that day."""
+    if not isinstance(report, Run):
+        return None
+    earlier = [
+        s.activity
+        for s in tx.activities()
+        if isinstance(s.activity, Run) and s.activity.day == report.day
+    ]
+    return _check_day(report, earlier, units)
+
+
+def check_report(report: Report, now: datetime, units: Units) -> ParseError | None:
+    """Whether a report (as it will be stored) is plausible."""
+    return validate(report, now, units)
+
+
+def pain_heard(tx: UserTx, body: BodyReading, now: datetime) -> Prescription:
+    """Pain in a message without a run, walk or steps in it."""
+    return _checkins.pain_heard(body, tx.state().pain, now)
+
+
+def pain_still_there(pain: OpenPain, now: datetime) -> Prescription:
+    """The runner says the pain is still there."""
+    return _checkins.pain_still_there(pain, now)
+
+
+def soreness_heard(tx: UserTx, now: datetime) -> Prescription:
+    """General soreness in a message without a run in it."""
+    return _checkins.soreness_heard(history_for(tx, now), now.date())
+
+
+def open_pain(body: BodyReading, earlier: OpenPain | None, now: datetime) -> OpenPain:
+    """The pain to remember: a new one from now, or the one already open (its start kept)."""
+    if earlier is not None:
+        return OpenPain(earlier.note, earlier.spot, earlier.since, earlier.severe or body.severe)
+    return OpenPain(body.note, body.spot, now, body.severe)
+
+
+def is_pain_advice(prescription: Prescription) -> bool:
+    """Whether the answer is about a pain (so it carries "Pain-free now")."""
+    return any(rule.startswith("pain-") for rule in prescription.rule_ids)
 
 
 def today_check(tx: UserTx, settings: UserSettings, now: datetime) -> tuple[Prescription, History]:

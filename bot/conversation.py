@@ -19,6 +19,8 @@ class Flow(StrEnum):
     RUN = "run"  # guided /run
     WALK = "walk"  # /walk without words
     STEPS = "steps"  # /steps without words, or the daily nudge's question
+    BODY = "body"  # "tired muscles, or pain in one spot?" before a report is stored
+    CONFIRM = "confirm"  # "was it really that day?" before an implausible day is stored
 
 
 class RunStep(StrEnum):
@@ -51,6 +53,9 @@ class Prefix(StrEnum):
     DELETE = "del"  # del:yes | del:no, the /delete confirmation
     NUDGE = "nudge"  # nudge:pause:<days> | nudge:off, under the daily nudge
     FOLLOWUP = "fu"  # fu:fresh | fu:sore, the morning after a long run
+    BODY = "body"  # body:sore | body:pain, the answer to the BODY flow's question
+    PAIN = "pain"  # pain:gone | pain:still, under anything said while a pain is open
+    CONFIRM = "confirm"  # confirm:yes | confirm:no, the CONFIRM flow's answer
 
 
 def data(prefix: Prefix, *parts: object) -> str:

@@ -7,14 +7,16 @@ Undo entry and the message key that keeps a redelivered message from logging twi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import coaching, texts
 from bot.chat import Who, remember, settings_for
+from bot.coaching import Body
 from bot.conversation import ASK, Flow, Prefix, data
 from bot.replies import Button, Reply
-from bot.storage import Draft, UserSettings, UserTx
-from coach_rules import DaySteps, ParseError, Prescription, Report, Walk
+from bot.storage import Draft, UserSettings, UserState, UserTx
+from coach_rules import DaySteps, ParseError, Prescription, Report, Run, Walk
 
 UNDO_DEPTH = 20
 DONE_MEMORY = 50
@@ -41,14 +43,45 @@ def undo_button(ids: list[int]) -> Button:
     return Button("Undo", data(Prefix.RX, "undo", ",".join(map(str, ids))))
 
 
-def prescription_reply(prescription: Prescription, ids: list[int]) -> Reply:
-    """The prescription, numbers first, with Why? / Done / Undo."""
+def pain_buttons() -> tuple[Button, ...]:
+    """Under anything said about an open pain: the runner can say it is over, or not."""
+    return (
+        Button("Pain-free now", data(Prefix.PAIN, "gone")),
+        Button("Still hurts", data(Prefix.PAIN, "still")),
+    )
+
+
+def prescription_reply(
+    prescription: Prescription, ids: list[int], lead: str | None = None
+) -> Reply:
+    """The prescription, numbers first, with Why? / Done / Undo (and the pain buttons)."""
     buttons = [why_button()]
     done_ = _done_button(prescription)
     if done_:
         buttons.append(done_)
     buttons.append(undo_button(ids))
-    return Reply(coaching.render(prescription), (tuple(buttons),))
+    rows: tuple[tuple[Button, ...], ...] = (tuple(buttons),)
+    if coaching.is_pain_advice(prescription):
+        rows = (*rows, pain_buttons())
+    text = coaching.render(prescription)
+    return Reply(f"{lead}\n{text}" if lead else text, rows)
+
+
+def advice_reply(tx: UserTx, prescription: Prescription) -> Reply:
+    """Advice that logs nothing (a message about pain or soreness): remembered for /why."""
+    state = tx.state()
+    state.last_prescription = prescription
+    tx.put_state(state)
+    rows: tuple[tuple[Button, ...], ...] = ((why_button(),),)
+    if coaching.is_pain_advice(prescription):
+        rows = (*rows, pain_buttons())
+    return Reply(coaching.render(prescription), rows)
+
+
+def _remember_pain(state: UserState, report: Report, now: datetime) -> None:
+    if report.pain:
+        body = coaching.read_body(report.note or "pain")
+        state.pain = coaching.open_pain(body, state.pain, now)
 
 
 def log_report(
@@ -63,7 +96,14 @@ def log_report(
 
     `ends_question`: the report answered a pending question (/run, /walk, /steps), which
     ends with it; a report typed while some other question is pending leaves that alone.
+    A step count is stored as the day's total ('+1500 steps' adds to it).
     """
+    lead = None
+    if isinstance(report, DaySteps):
+        report, lead = coaching.steps_total(tx, report, now)
+        error = coaching.check_report(report, now, settings.units)
+        if error:
+            return Reply(error.message)
     prescription = coaching.prescribe(tx, settings, report, now)
     state = tx.state()
     if ends_question:
@@ -73,6 +113,7 @@ def log_report(
     if finisher is not None and finisher.numbers.get("walk_now"):
         # Ask how the legs feel the next morning.
         state.followup_on = now.date() + timedelta(days=1)
+    _remember_pain(state, report, now)
     state.last_prescription = prescription
     state.last_tip_id = prescription.tip.id if prescription.tip else state.last_tip_id
     state.undo = [*state.undo, [new_id]][-UNDO_DEPTH:]
@@ -80,23 +121,102 @@ def log_report(
         state.logged_messages = [*state.logged_messages, message_key][-LOGGED_MEMORY:]
     tx.put_state(state)
     remember(tx, settings)
-    return prescription_reply(prescription, [new_id])
+    return prescription_reply(prescription, [new_id], lead)
+
+
+BODY_QUESTION = "Is that tired muscles, or pain in one spot?"
+BODY_BUTTONS = (
+    (
+        Button("Tired muscles", data(Prefix.BODY, "sore")),
+        Button("Pain in one spot", data(Prefix.BODY, "pain")),
+    ),
+)
+DAY_BUTTONS = (
+    (
+        Button("Yes, log it", data(Prefix.CONFIRM, "yes")),
+        Button("No, drop it", data(Prefix.CONFIRM, "no")),
+    ),
+)
+
+
+def _ask_first(tx: UserTx, flow: Flow, text: str, question: Reply) -> list[Reply]:
+    """Keep the words and ask before anything is stored."""
+    state = tx.state()
+    state.draft = Draft(flow.value, ASK, {"text": text})
+    tx.put_state(state)
+    return [question]
+
+
+def _without_report(
+    tx: UserTx, text: str, error: ParseError, now: datetime, said: Body | None
+) -> list[Reply]:
+    """A message with no run, walk or steps in it: pain, soreness, or what to type.
+    `said`: the runner's answer to "tired muscles, or pain in one spot?"."""
+    state = tx.state()
+    if state.pain is not None and said is None and coaching.says_pain_is_gone(text):
+        return pain_answer(tx, gone=True, now=now)
+    body = coaching.read_body(text)
+    if said is not None:
+        body = coaching.BodyReading(said, body.note or text.strip()[:200], body.spot)
+    if body.kind is coaching.Body.PAIN:
+        advice = coaching.pain_heard(tx, body, now)
+        state.pain = coaching.open_pain(body, state.pain, now)
+        tx.put_state(state)
+        return [advice_reply(tx, advice)]
+    if body.kind is coaching.Body.SORENESS:
+        return [advice_reply(tx, coaching.soreness_heard(tx, now))]
+    if body.kind is coaching.Body.ASK:
+        return _ask_first(tx, Flow.BODY, text, Reply(BODY_QUESTION, BODY_BUTTONS))
+    if error.unrecognised and tx.settings() is None:
+        return [Reply(texts.FIRST_CONTACT)]
+    return [Reply(error.message)]
 
 
 def parse_and_log(
-    tx: UserTx, who_: Who, text: str, now_utc: datetime, ends_question: bool = False
+    tx: UserTx,
+    who_: Who,
+    text: str,
+    now_utc: datetime,
+    ends_question: bool = False,
+    body: Body | None = None,
+    day_confirmed: bool = False,
 ) -> list[Reply]:
-    """Read a report in the runner's words and log it, or say why it can't be read."""
+    """Read a report in the runner's words and log it, or say why it can't be read.
+
+    Asks first when the words about the body could be pain or soreness (`body` is the
+    answer), and when a run would make its day implausible (`day_confirmed`).
+    """
     if who_.message_key and who_.message_key in tx.state().logged_messages:
         return [Reply(texts.ALREADY_LOGGED)]
     settings = settings_for(tx, who_)
     now = coaching.now_for(settings, now_utc)
     report = coaching.read_report(text, settings, now)
     if isinstance(report, ParseError):
-        if report.unrecognised and tx.settings() is None:
-            return [Reply(texts.FIRST_CONTACT)]
-        return [Reply(report.message)]
+        return _without_report(tx, text, report, now, body)
+    said = body or coaching.read_body(text).kind
+    if said is coaching.Body.ASK:
+        return _ask_first(tx, Flow.BODY, text, Reply(BODY_QUESTION, BODY_BUTTONS))
+    if body is not None and isinstance(report, Run | Walk):
+        report = replace(
+            report, pain=body is coaching.Body.PAIN, sore=body is coaching.Body.SORENESS
+        )
+    implausible = None if day_confirmed else coaching.check_day(tx, report, settings.units)
+    if implausible:
+        return _ask_first(tx, Flow.CONFIRM, text, Reply(implausible.message, DAY_BUTTONS))
     return [log_report(tx, settings, report, now, ends_question, who_.message_key)]
+
+
+def pain_answer(tx: UserTx, gone: bool, now: datetime) -> list[Reply]:
+    """'Pain-free now' (typed or tapped) or 'Still hurts'."""
+    state = tx.state()
+    if state.pain is None:
+        return [Reply("No pain on record: tell me if something hurts.")]
+    if gone:
+        advice = coaching.pain_gone(state.pain)
+        state.pain = None
+        tx.put_state(state)
+        return [advice_reply(tx, advice)]
+    return [advice_reply(tx, coaching.pain_still_there(state.pain, now))]
 
 
 def done(

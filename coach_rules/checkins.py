@@ -3,16 +3,22 @@ long run. Each is a Prescription, so every line carries its rule id and sources 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from coach_rules.models import History, Profile
+from coach_rules.feel import BodyReading
+from coach_rules.models import DaySteps, History, OpenPain, Profile
 from coach_rules.params import DEFAULT_PARAMS, CoachParams
 from coach_rules.prescription import Advice, Prescription
 from coach_rules.rules import (
     brisk_pace_band,
     easy_swap_advice,
+    pain_check_advice,
+    pain_days,
+    pain_first_advice,
+    see_someone_advice,
     step_gap_advice,
     typical_easy_minutes,
+    urgent_advice,
 )
 from coach_rules.tips import next_tip
 
@@ -29,13 +35,30 @@ def _floor_reason(params: CoachParams) -> str:
     )
 
 
+def _pain_walking(pain: OpenPain) -> Advice:
+    return Advice(
+        "pain-check",
+        f"Check-in: is {pain.where()} pain-free now? Until it is: walk only if the walking is"
+        " pain-free, and let the step goal wait.",
+        "Going on through pain can do more damage and slow recovery.",
+        ("B4",),
+    )
+
+
 def daily_checkin(
     steps: int | None,
     profile: Profile,
     last_tip_id: str | None,
     params: CoachParams = DEFAULT_PARAMS,
+    pain: OpenPain | None = None,
+    now: datetime | None = None,
 ) -> Prescription | None:
-    """The check-in at the runner's nudge time; None when the day's goal is met."""
+    """The check-in at the runner's nudge time; None when the day's goal is met. While a
+    pain is open it asks about the pain and suggests pain-free walking only."""
+    if pain is not None:
+        lasting = now is not None and pain_days(pain, now) * 24 >= params.pain_see_someone_hours
+        extra = (see_someone_advice(pain, now),) if now is not None and lasting else ()
+        return Prescription((_pain_walking(pain), *extra))
     goal = profile.step_goal
     if steps is not None and steps >= goal:
         return None
@@ -101,6 +124,69 @@ def morning_after(
         ("A12",),
     )
     return Prescription((fresh,))
+
+
+def pain_heard(
+    body: BodyReading, pain: OpenPain | None, now: datetime, params: CoachParams = DEFAULT_PARAMS
+) -> Prescription:
+    """Pain in a message with no run, walk or steps in it ("my knee hurts")."""
+    items = [urgent_advice()] if body.severe else []
+    items.append(pain_first_advice(body.note))
+    if pain is not None and pain_days(pain, now) * 24 >= params.pain_see_someone_hours:
+        items.append(see_someone_advice(pain, now))
+    return Prescription(tuple(items))
+
+
+def pain_still_there(
+    pain: OpenPain, now: datetime, params: CoachParams = DEFAULT_PARAMS
+) -> Prescription:
+    """The runner says the pain is still there."""
+    items = [pain_check_advice(pain)]
+    if pain_days(pain, now) * 24 >= params.pain_see_someone_hours:
+        items.append(see_someone_advice(pain, now))
+    return Prescription(tuple(items))
+
+
+def pain_gone(pain: OpenPain) -> Prescription:
+    """The runner says the pain is gone: normal advice again, easing back in."""
+    back = Advice(
+        "pain-check",
+        f"Good news about {pain.where()}. Normal advice is back: start with an easy run or a"
+        " walk, and stop if the pain returns.",
+        "Pain is the signal to stop; without it you can build up again.",
+        ("B4",),
+    )
+    return Prescription((back,))
+
+
+def soreness_heard(
+    history: History, today: date, params: CoachParams = DEFAULT_PARAMS
+) -> Prescription:
+    """General soreness in a message with no run in it ("legs are sore")."""
+    minutes = typical_easy_minutes(history, today, params)
+    return Prescription((easy_swap_advice(minutes, "your legs are sore", params),))
+
+
+def morning_pain_question(pain: OpenPain) -> str:
+    """The morning follow-up while a pain is open: ask about it, not about the legs."""
+    return f"Morning! How is {pain.where()} today?"
+
+
+def steps_update(report: DaySteps, history: History) -> tuple[DaySteps, Advice | None]:
+    """A step report as the day's total: '+1500 steps' adds to the count, a plain count
+    sets it. The line says which it did (None when a first count simply sets the day)."""
+    before = history.steps_on(report.day)
+    reason = "The day's steps count toward the floor (A6); send '+N steps' to add to them."
+    if report.added:
+        total = (before or 0) + report.steps
+        said = f"Added {report.steps:,} steps: {total:,} today."
+    elif before is not None and before != report.steps:
+        total = report.steps
+        said = f"Today's count is now {total:,} (it was {before:,}; '+N steps' adds instead)."
+    else:
+        return DaySteps(report.at, report.steps, False, report.pain, report.note), None
+    line = Advice("step-floor", said, reason, ("A6",), {"steps": total})
+    return DaySteps(report.at, total, False, report.pain, report.note), line
 
 
 def render_checkin(prescription: Prescription) -> str:

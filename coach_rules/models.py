@@ -60,10 +60,17 @@ class Walk:
 
 @dataclass(frozen=True)
 class DaySteps:
-    """A day's step count so far (the latest report for a day wins)."""
+    """A day's step count so far (the latest report for a day wins).
+
+    `added`: the runner said "+1500 steps" / "another 1500 steps": `steps` is to be added
+    to the day's count (the bridge resolves it to the total before storing).
+    """
 
     at: datetime
     steps: int
+    added: bool = False
+    pain: bool = False
+    note: str = ""
 
     @property
     def day(self) -> date:
@@ -88,16 +95,37 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class OpenPain:
+    """A pain the runner reported and has not said is gone (it shapes every answer)."""
+
+    note: str  # their words: "left knee hurts"
+    spot: str  # "left knee", or "" when no spot was named
+    since: datetime
+    severe: bool = False
+
+    def where(self) -> str:
+        """'the left knee', or 'it' when no spot was named."""
+        return f"the {self.spot}" if self.spot else "it"
+
+
+@dataclass(frozen=True)
 class History:
-    """The runner's recent activities (oldest first is not required) and last tip shown."""
+    """The runner's recent activities (oldest first is not required), the last tip shown,
+    and a pain they reported that is still open."""
 
     activities: tuple[Activity, ...] = field(default_factory=tuple)
     last_tip_id: str | None = None
+    pain: OpenPain | None = None
 
     @classmethod
-    def of(cls, activities: Iterable[Activity], last_tip_id: str | None = None) -> History:
+    def of(
+        cls,
+        activities: Iterable[Activity],
+        last_tip_id: str | None = None,
+        pain: OpenPain | None = None,
+    ) -> History:
         """A history from any iterable of activities."""
-        return cls(tuple(activities), last_tip_id)
+        return cls(tuple(activities), last_tip_id, pain)
 
     def runs(self) -> Sequence[Run]:
         """Every run in the history."""

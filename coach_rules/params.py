@@ -44,6 +44,10 @@ class CoachParams:
     load_sweet_high: float = 1.3
     acute_days: int = 7
     chronic_days: int = 28
+    # A10 capped: the 3:1 walk offered for an easy run is at most 3x A11's 30-min easy run
+    easy_swap_walk_cap_minutes: int = 90
+    # B5: rest a minor injury 48-72 h; past that without improvement, see a professional
+    pain_see_someone_hours: int = 48
     # B2: weekly moderate-equivalent minutes
     weekly_moderate_minutes: int = 150
     vigorous_factor: float = 2.0
@@ -59,7 +63,9 @@ class Bounds:
     fastest_run_s_per_km: float = 150.0  # 2:30 min/km
     fastest_pace_min_distance_m: float = 1000.0
     longest_activity_s: int = 24 * 3600
+    longest_race_s: int = 48 * 3600  # B6: an ultramarathon may take longer than a day
     longest_run_m: float = 250_000.0
+    marathon_m: float = 42_195.0  # two in one day: asked about, not stored at once
     fastest_walk_kmh: float = 10.0
     most_steps: int = 100_000
     least_step_goal: int = 1000

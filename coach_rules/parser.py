@@ -10,13 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from coach_rules.feel import (
-    PAIN_WORDS,
-    SORE_WORDS,
-    clause_with,
-    mentions_pain,
-    mentions_soreness,
-)
+from coach_rules.feel import read_body
 from coach_rules.models import DaySteps, Report, Run, RunKind, Walk
 from coach_rules.params import DEFAULT_BOUNDS, Bounds
 from coach_rules.units import METRES_PER_KM, METRES_PER_MILE, Units, format_number, to_metres
@@ -89,8 +83,15 @@ def _when(scan: _Scan, now: datetime) -> datetime | ParseError:
     return now
 
 
+# "+1500 steps", "another 1500 steps", "1500 more steps": to add to the day's count.
+_ADDED_STEPS = (
+    rf"(?:\+\s*|\banother\s+|\badd(?:ed)?\s+|\bextra\s+){_NUM}\s*k?\s*(?:more\s+)?steps?\b"
+    rf"|\b{_NUM}\s*k?\s*(?:more|extra)\s+steps?\b"
+)
+
+
 def _steps(scan: _Scan) -> int | None:
-    match = scan.take(rf"\b({_NUM})\s*(k?)\s*steps?\b") or scan.take(
+    match = scan.take(rf"\b({_NUM})\s*(k?)\s*(?:more\s+|extra\s+)?steps?\b") or scan.take(
         rf"\bsteps?\s*:?\s*({_NUM})\s*(k?)\b"
     )
     if not match:
@@ -183,6 +184,7 @@ def _resolve_clock(parts: tuple[int, int], distance_m: float | None, walk: bool)
 class _Pieces:
     at: datetime
     steps: int | None
+    added: bool
     seconds: int | None
     clock: tuple[int, int] | None
     distance_m: float | None
@@ -205,8 +207,8 @@ def _pieces(text: str, units: Units, now: datetime) -> _Pieces | ParseError:
     at = _when(scan, now)
     if isinstance(at, ParseError):
         return at
-    pain = mentions_pain(low)
-    sore = mentions_soreness(low)
+    body = read_body(text)
+    added = bool(re.search(_ADDED_STEPS, low))
     steps = _steps(scan)
     seconds, clock = _duration(scan)
     effort = _effort(scan)
@@ -215,16 +217,27 @@ def _pieces(text: str, units: Units, now: datetime) -> _Pieces | ParseError:
     is_run = bool(re.search(_RUN_WORDS, low))
     distance = _distance(scan, units) if (is_walk or is_run or steps is None) else None
     kind = _kind(scan, distance_word)
-    note = clause_with(text, PAIN_WORDS if pain else SORE_WORDS) if pain or sore else ""
     return _Pieces(
-        at, steps, seconds, clock, distance, effort, kind, is_walk, is_run, pain, sore, note
+        at,
+        steps,
+        added,
+        seconds,
+        clock,
+        distance,
+        effort,
+        kind,
+        is_walk,
+        is_run,
+        body.pain,
+        body.sore,
+        body.note if body.pain or body.sore else "",
     )
 
 
 def _build(p: _Pieces) -> Report | ParseError:
     walk = p.is_walk and not p.is_run
     if p.steps is not None and not walk and p.seconds is None and p.clock is None:
-        return DaySteps(p.at, p.steps)
+        return DaySteps(p.at, p.steps, p.added, p.pain, p.note if p.pain else "")
     seconds = p.seconds
     if seconds is None and p.clock is not None:
         seconds = _resolve_clock(p.clock, p.distance_m, walk)
@@ -261,7 +274,7 @@ def format_report(report: Report, units: Units, now: datetime) -> str:
     """A report as text that `parse_report` reads back to the same report."""
     parts: list[str] = []
     if isinstance(report, DaySteps):
-        parts.append(f"{report.steps} steps")
+        parts.append(f"{'+' if report.added else ''}{report.steps} steps")
     elif isinstance(report, Walk):
         parts.append("walked")
         parts.append(_clock_hms(report.duration_s))

@@ -9,8 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
+from coach_rules.feel import read_body
 from coach_rules.load import load_ratio, long_run_threshold_m
-from coach_rules.models import DaySteps, History, Profile, Report, Run, RunKind, Walk, days_back
+from coach_rules.models import (
+    DaySteps,
+    History,
+    OpenPain,
+    Profile,
+    Report,
+    Run,
+    RunKind,
+    Walk,
+    days_back,
+)
 from coach_rules.params import DEFAULT_PARAMS, CoachParams
 from coach_rules.prescription import Advice, Prescription
 from coach_rules.tips import next_tip
@@ -41,7 +52,9 @@ class Context:
         """The history including the report being evaluated."""
         if self.report in self.history.activities:
             return self.history
-        return History((*self.history.activities, self.report), self.history.last_tip_id)
+        return History(
+            (*self.history.activities, self.report), self.history.last_tip_id, self.history.pain
+        )
 
     @cached_property
     def load_ratio(self) -> float | None:
@@ -165,37 +178,53 @@ def _is_other_run(ctx: Context) -> bool:
 
 
 def _swap_reasons(ctx: Context) -> list[str]:
+    """Why the next easy run should be a walk: soreness after any run; load or effort
+    only on an easy day (a hard session is meant to feel hard)."""
     run = _run(ctx)
-    if run is None or run.kind not in (RunKind.EASY, RunKind.RECOVERY) or not run.duration_s:
+    if run is None or run.pain:
         return []
-    reasons = []
+    reasons = ["you said you're sore"] if run.sore else []
+    if run.kind not in (RunKind.EASY, RunKind.RECOVERY):
+        return reasons
     ratio = ctx.load_ratio
     if ratio is not None and ratio > ctx.params.easy_swap_load_ratio:
-        reasons.append(f"your last 7 days are {ratio:.2f}x your usual week")
-    if run.sore:
-        reasons.append("you said you're sore")
+        reasons.insert(0, f"your last 7 days are {ratio:.2f}x your usual week")
     if run.effort is not None and run.effort >= ctx.params.easy_swap_effort:
         reasons.append(f"effort {run.effort}/10 on an easy day")
     return reasons
 
 
 def easy_swap_advice(run_min: int, why: str, params: CoachParams = DEFAULT_PARAMS) -> Advice:
-    """The next easy run as a walk: 3x its minutes (A10) or the same minutes (A11)."""
+    """The next easy run as a walk: the same minutes (A11) first, then 3x them (A10),
+    capped so the longer walk stays one a runner would take."""
     triple = round(run_min * params.walk_per_run_ratio)
+    cap = params.easy_swap_walk_cap_minutes
+    longer = (
+        f"{triple} min (3 min of walking per running minute)"
+        if triple <= cap
+        else f"up to {cap} min (3 min of walking per running minute, capped at {cap})"
+    )
     return Advice(
         "easy-swap",
-        f"Make your next easy run a walk: {triple} min (3 min of walking per running minute)"
-        f" or {run_min} min (same time on your feet).",
+        f"Make your next easy run a walk: {run_min} min (same time on your feet) or {longer}.",
         f"Walk instead: {why}; walking lands at half the impact.",
-        ("A10", "A11", "A5"),
-        {"walk_min_3to1": triple, "walk_min_same": run_min},
+        ("A11", "A10", "A5"),
+        {"walk_min_same": run_min, "walk_min_3to1": min(triple, cap)},
     )
 
 
-def _easy_swap(ctx: Context) -> Advice:
+def _swap_minutes(ctx: Context) -> int:
+    """The run's minutes; for a run logged by distance only, the runner's usual easy run."""
     run = _run(ctx)
-    assert run is not None and run.duration_s
-    return easy_swap_advice(round(run.duration_s / 60), ", ".join(_swap_reasons(ctx)), ctx.params)
+    assert run is not None
+    if run.duration_s:
+        return round(run.duration_s / 60)
+    return typical_easy_minutes(ctx.history, run.day, ctx.params)
+
+
+def _easy_swap(ctx: Context) -> Advice:
+    why = ", ".join(_swap_reasons(ctx))
+    return easy_swap_advice(_swap_minutes(ctx), why, ctx.params)
 
 
 def typical_easy_minutes(
@@ -237,8 +266,9 @@ def load_spike_advice(ratio: float, params: CoachParams = DEFAULT_PARAMS) -> Adv
 
 
 def _second_session_applies(ctx: Context) -> bool:
+    """Not after a race or a long run: the day's work is done (A9 is for adding volume)."""
     run = _run(ctx)
-    if run is None or run.pain:
+    if run is None or run.pain or run.kind is RunKind.RACE or _is_long(ctx):
         return False
     same_day = [r for r in ctx.history.runs() if r.day == run.day and r != run]
     return bool(same_day) or ctx.profile.more_mileage
@@ -258,7 +288,8 @@ def _second_session(ctx: Context) -> Advice:
     lead = "That's your second run today: next time" if second else "If you add a second session"
     return Advice(
         "second-session",
-        f"{lead}, make it a brisk walk at {brisk_pace_band(ctx.units, ctx.params)}.",
+        f"{lead}, make it a brisk walk at {brisk_pace_band(ctx.units, ctx.params)}."
+        " Most people don't need two workouts a day.",
         "A second workout should be easier than the first; a walk keeps your heart rate up"
         " with less impact.",
         ("A9", "A1"),
@@ -364,18 +395,105 @@ def _step_floor(ctx: Context) -> Advice:
 
 
 def _has_pain(ctx: Context) -> bool:
-    return isinstance(ctx.report, Run | Walk) and ctx.report.pain
+    """The report itself mentions pain or an injury (a run, a walk or a step count)."""
+    return ctx.report.pain
+
+
+def _severe(ctx: Context) -> bool:
+    """Signs that need A&E now: a suspected break, dislocation, head injury, or a swelling
+    that can't take weight (B5), in this report or in the pain still open."""
+    words = ctx.report.note if ctx.report.pain else ""
+    open_pain = ctx.history.pain
+    return read_body(words).severe or (open_pain is not None and open_pain.severe)
 
 
 def _pain_first(ctx: Context) -> Advice:
-    note = getattr(ctx.report, "note", "")
+    return pain_first_advice(ctx.report.note)
+
+
+def pain_first_advice(note: str) -> Advice:
+    """Pain reported: stop running, rest 48-72 h, walk only pain-free (B4, B5)."""
     heard = f" ({note})" if note else ""
     return Advice(
         "pain-first",
-        f"Pain{heard} comes first: no running until it's gone. Rest, or walk only if it's"
-        " pain-free. If it lasts more than a few days or gets worse, see a physio or doctor.",
-        "Running through pain turns a niggle into an injury; walking is gentle recovery.",
-        ("safety", "A12"),
+        f"Pain{heard} comes first: no running until it's gone. Rest it for the first 48-72"
+        " hours and walk only if the walking is pain-free; if it isn't improving after that,"
+        " see a GP or a physio. Tell me when it's pain-free.",
+        "Running through pain can do more damage and slow recovery.",
+        ("B4", "B5"),
+    )
+
+
+def _pain_still_open(ctx: Context) -> bool:
+    """A run while an earlier pain is still open: check in before anything else."""
+    return ctx.history.pain is not None and _run(ctx) is not None and not _has_pain(ctx)
+
+
+def _pain_check(ctx: Context) -> Advice:
+    pain = ctx.history.pain
+    assert pain is not None
+    return pain_check_advice(pain)
+
+
+def pain_check_advice(pain: OpenPain) -> Advice:
+    """A pain is still open: ask whether it is gone; no running until it is (B4)."""
+    return Advice(
+        "pain-check",
+        f"Is {pain.where()} pain-free now? You told me: {pain.note}. Until it is, no running:"
+        " rest, or walk only if it's pain-free.",
+        "Running on an injury that hasn't settled can do more damage and slow recovery.",
+        ("B4",),
+    )
+
+
+def pain_days(pain: OpenPain | None, now: datetime) -> float:
+    """How long the open pain has lasted, in days."""
+    if pain is None:
+        return 0.0
+    return (now - pain.since).total_seconds() / 86_400
+
+
+def _pain_days(ctx: Context) -> float:
+    return pain_days(ctx.history.pain, ctx.now)
+
+
+def _pain_lasting(ctx: Context) -> bool:
+    """The pain has lasted past the 48-72 h of rest (B5)."""
+    hours = ctx.params.pain_see_someone_hours
+    return (_has_pain(ctx) or _pain_still_open(ctx)) and _pain_days(ctx) * 24 >= hours
+
+
+def _see_someone(ctx: Context) -> Advice:
+    pain = ctx.history.pain
+    assert pain is not None
+    return see_someone_advice(pain, ctx.now)
+
+
+def see_someone_advice(pain: OpenPain, now: datetime) -> Advice:
+    """The pain has lasted past 48 h: see a GP or a physio if it isn't improving (B5)."""
+    days = int(pain_days(pain, now))
+    return Advice(
+        "pain-see-someone",
+        f"It's been {days} days since {pain.where()} started: if it isn't clearly improving,"
+        " see a GP or a physio.",
+        "A minor injury should settle with 48-72 hours of rest; one that doesn't needs a look.",
+        ("B5",),
+        {"pain_days": days},
+    )
+
+
+def _urgent(_: Context) -> Advice:
+    return urgent_advice()
+
+
+def urgent_advice() -> Advice:
+    """Signs of a break, dislocation or head injury: A&E now (B5)."""
+    return Advice(
+        "pain-urgent",
+        "That could be a break, a dislocation or a head injury: go to A&E (or call for help)"
+        " now; don't wait and don't walk on it.",
+        "A suspected broken bone, dislocation or head injury needs A&E at once.",
+        ("B5",),
     )
 
 
@@ -389,11 +507,36 @@ def _said_elsewhere(_: Context) -> Advice:
 
 RULES: tuple[Rule, ...] = (
     Rule(
+        "pain-urgent",
+        "pain with signs of a break, dislocation, head injury, or a swelling that can't take"
+        " weight",
+        ("B5",),
+        lambda ctx: (_has_pain(ctx) or _pain_still_open(ctx)) and _severe(ctx),
+        _urgent,
+        exclusive=True,
+    ),
+    Rule(
         "pain-first",
-        "a report that mentions pain or injury",
-        ("safety", "A12"),
+        "a report or message that mentions pain or an injury in one spot",
+        ("B4", "B5"),
         _has_pain,
         _pain_first,
+        exclusive=True,
+    ),
+    Rule(
+        "pain-check",
+        "a run while a pain you reported is still open (until you say it's gone)",
+        ("B4",),
+        _pain_still_open,
+        _pain_check,
+        exclusive=True,
+    ),
+    Rule(
+        "pain-see-someone",
+        "a pain that has lasted 48 hours or more",
+        ("B5",),
+        _pain_lasting,
+        _see_someone,
         exclusive=True,
     ),
     Rule(
@@ -495,8 +638,9 @@ def evaluate(
     """The prescription for one report: every rule that applies, in table order, and a tip."""
     ctx = Context(report, history, profile, now, params)
     fired = [rule for rule in RULES if rule.applies(ctx)]
+    # Exclusive rules (pain) silence every training rule; together they say it all.
     exclusive = [rule for rule in fired if rule.exclusive]
-    chosen = exclusive[:1] or fired
+    chosen = exclusive or fired
     return Prescription(
         tuple(rule.advise(ctx) for rule in chosen),
         next_tip(history.last_tip_id),

@@ -1,4 +1,4 @@
-"""Where every fact comes from: the source table of coaching-spec.md (A1..A15, B1..B3)."""
+"""Where every fact comes from: the source table of coaching-spec.md (A1..A15, B1..B6)."""
 
 from __future__ import annotations
 
@@ -104,6 +104,23 @@ SOURCES: dict[str, Source] = {
             "B3",
             "Acute:chronic load above about 1.5 goes with more injuries; 0.8-1.3 is the sweet spot",
             "Gabbett, Br J Sports Med 2016",
+        ),
+        Source(
+            "B4",
+            "Stop exercising if you feel pain: going on may cause more damage and slow recovery",
+            "NHS, Sports injuries",
+        ),
+        Source(
+            "B5",
+            "Rest a minor injury for 48-72 hours; see a GP if it is severe or not improving within"
+            " a few days; a suspected break, dislocation or head injury: A&E at once",
+            "NHS, Sports injuries",
+        ),
+        Source(
+            "B6",
+            "An ultramarathon can take longer than 24 h (100-mile finishes of 24-36 h are"
+            " common); the 24 h bound is for training runs, a race may take up to 48 h",
+            "race results of 100-mile events (e.g. Western States cut-off 30 h)",
         ),
         Source(
             "safety",

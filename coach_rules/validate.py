@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from coach_rules.models import DaySteps, Report, Run, Walk
+from coach_rules.models import DaySteps, Report, Run, RunKind, Walk
 from coach_rules.params import DEFAULT_BOUNDS, Bounds
 from coach_rules.units import Units, format_clock, format_distance, speed_kmh
 
@@ -42,14 +42,20 @@ def check_date(at: datetime, now: datetime, bounds: Bounds = DEFAULT_BOUNDS) -> 
     return None
 
 
-def _check_duration(seconds: int | None, what: str, bounds: Bounds) -> ParseError | None:
+def _check_duration(
+    seconds: int | None, what: str, bounds: Bounds, race: bool = False
+) -> ParseError | None:
     if seconds is None:
         return None
     if seconds <= 0:
         return ParseError(f"A {what} needs a time above zero.")
-    if seconds > bounds.longest_activity_s:
+    if race and seconds > bounds.longest_race_s:
+        hours = bounds.longest_race_s // 3600
+        return ParseError(f"{format_clock(seconds)} is longer than {hours} hours, even for a race.")
+    if not race and seconds > bounds.longest_activity_s:
         return ParseError(
-            f"{format_clock(seconds)} is longer than a day. Log each day's {what} on its own."
+            f"{format_clock(seconds)} is longer than a day. Log each day's {what} on its own"
+            " (a race may take up to 48 hours: say 'race')."
         )
     return None
 
@@ -66,7 +72,7 @@ def _check_run(run: Run, units: Units, bounds: Bounds) -> ParseError | None:
                 f" (the limit is {format_distance(bounds.longest_run_m, units, 0)})."
                 " Check the unit: km or mi?"
             )
-    error = _check_duration(run.duration_s, "run", bounds)
+    error = _check_duration(run.duration_s, "run", bounds, race=run.kind is RunKind.RACE)
     if error:
         return error
     if run.distance_m and run.duration_s and run.distance_m >= bounds.fastest_pace_min_distance_m:
@@ -124,3 +130,28 @@ def validate(
         return _check_walk(report, units, bounds)
     assert isinstance(report, DaySteps)
     return _check_steps(report.steps, bounds)
+
+
+def check_day(
+    report: Report,
+    earlier_runs: list[Run],
+    units: Units = Units.KM,
+    bounds: Bounds = DEFAULT_BOUNDS,
+) -> ParseError | None:
+    """Whether a run makes its day implausible with the runs already logged that day: more
+    than the single-run bounds in one day, or a second marathon (section D). The coach
+    asks before storing it."""
+    if not isinstance(report, Run) or not earlier_runs:
+        return None
+    runs = [*earlier_runs, report]
+    metres = sum(r.distance_m or 0 for r in runs)
+    seconds = sum(r.duration_s or 0 for r in runs)
+    longest = bounds.longest_race_s if report.kind is RunKind.RACE else bounds.longest_activity_s
+    marathons = sum(1 for r in runs if (r.distance_m or 0) >= bounds.marathon_m)
+    if metres <= bounds.longest_run_m and seconds <= longest and marathons < 2:
+        return None
+    return ParseError(
+        f"That makes {format_distance(metres, units)} and {format_clock(seconds)} of running"
+        f" on {report.at:%a %d %b} with the {len(earlier_runs)} run(s) already logged. Was it"
+        " really that day?"
+    )

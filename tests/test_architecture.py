@@ -30,6 +30,7 @@ DOMAIN_TYPES = {
     "Advice",
     "DaySteps",
     "History",
+    "OpenPain",
     "ParseError",
     "Prescription",
     "Profile",

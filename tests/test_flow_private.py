@@ -174,8 +174,11 @@ async def test_guided_run_survives_a_restart(tmp_path: Path, clock: FakeClock) -
     result = await bot2.press("Sore")
     text = result[-1].text
     assert text.startswith("Cool down with a 3 min walk.")
-    assert "Make your next easy run a walk: 90 min (3 min of walking per running minute)" in text
-    assert "or 30 min (same time on your feet)" in text
+    assert (
+        "Make your next easy run a walk: 30 min (same time on your feet)"
+        " or 90 min (3 min of walking per running minute)." in text
+    )
+    assert "30 min (same time on your feet) or" in text
     run = stored(tmp_path)[2][0]
     assert (run["kind"], run["distance_m"], run["duration_s"], run["effort"], run["sore"]) == (
         "easy",
@@ -252,9 +255,10 @@ async def test_today_and_week(bot: Runner, clock: FakeClock) -> None:
     assert photo.files["photo"][1].startswith(b"\x89PNG")
     week = photo.text.splitlines()
     assert week[0] == "Your week, Fri 20 Nov - Thu 26 Nov"
-    assert week[1] == "Running: 50 min · Walking: 45 min"
-    assert week[2] == "Moderate-equivalent: 145 of 150 min (running counts double)"
-    assert week[3] == "Days at 8,000+ steps: 0 of 7 (1 with a count logged)"
+    assert week[1] == "Running: 50 min"
+    assert week[2] == "Walking: 45 min: 45 brisk"  # 3.2 km in 45 min: 2.65 mph
+    assert week[3] == "Moderate-equivalent: 145 of 150 min (running counts double)"
+    assert week[4] == "Days at 8,000+ steps: 0 of 7 (1 with a count logged)"
     assert "5 min of brisk walking gets you there." in week[-1]
 
 

@@ -314,8 +314,8 @@ async def test_long_run_follow_up_next_morning(world: World) -> None:
     assert await world.at(utc(2026, 11, 28, 7, 0)) == []
     answer = await bot.press("Sore", sent)
     assert answer[-1].text.startswith(
-        "Make your next easy run a walk: 90 min (3 min of walking per running minute)"
-        " or 30 min (same time on your feet)."
+        "Make your next easy run a walk: 30 min (same time on your feet)"
+        " or 90 min (3 min of walking per running minute)."
     )
     # The question lost its buttons once answered: a quick second tap on the same message.
     fresh = await bot.press("Fresh", sent)
@@ -331,7 +331,8 @@ async def test_follow_up_swap_uses_the_runners_usual_easy_run(world: World) -> N
     await world.at(utc(2026, 11, 26, 10, 0))
     assert len(await world.at(utc(2026, 11, 27, 7, 0))) == 1  # the morning question
     answer = await bot.press("Sore")
-    assert "120 min (3 min of walking per running minute) or 40 min" in answer[-1].text
+    # 40 min the same time on feet; 3:1 would be 120, capped at 90.
+    assert "40 min (same time on your feet) or up to 90 min" in answer[-1].text
 
 
 async def test_weekly_summary_on_sunday_with_chart(world: World) -> None:
@@ -347,12 +348,13 @@ async def test_weekly_summary_on_sunday_with_chart(world: World) -> None:
     assert summary.files["photo"][1].startswith(b"\x89PNG")
     lines = summary.text.splitlines()
     assert lines[0] == "Your week, Mon 23 Nov - Sun 29 Nov"
-    assert lines[1] == "Running: 50 min · Walking: 45 min"
-    assert lines[2] == "Moderate-equivalent: 145 of 150 min (running counts double)"
-    assert lines[3] == "Days at 8,000+ steps: 0 of 7 (1 with a count logged)"
-    assert lines[4].startswith("Load: not enough history yet")
-    assert (
-        lines[5] == "Impact avoided: 4,500 walking steps at 52% less impact per step than running."
+    assert lines[1] == "Running: 50 min"
+    assert lines[2] == "Walking: 45 min: 45 brisk"
+    assert lines[3] == "Moderate-equivalent: 145 of 150 min (running counts double)"
+    assert lines[4] == "Days at 8,000+ steps: 0 of 7 (1 with a count logged)"
+    assert lines[5].startswith("Load: not enough history yet")
+    assert lines[6] == (
+        "Impact: 4,500 walking steps, each landing with about 52% less force than a running step."
     )
     assert lines[-1] == (
         "145 of 150 moderate-equivalent minutes this week: 5 min of brisk walking gets you there."

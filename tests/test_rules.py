@@ -121,7 +121,10 @@ def test_second_session_after_a_second_run_the_same_day(units: Units, band: str)
         "second-session"
     )
     assert item is not None
-    assert item.text == f"That's your second run today: next time, make it a brisk walk at {band}."
+    assert item.text == (
+        f"That's your second run today: next time, make it a brisk walk at {band}."
+        " Most people don't need two workouts a day."
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,7 +134,10 @@ def test_second_session_for_more_mileage_goal(units: Units, band: str) -> None:
     profile = _profile(units, more_mileage=True)
     item = evaluate(_run(5 * KM, 28), History(), profile, NOW).item("second-session")
     assert item is not None
-    assert item.text == f"If you add a second session, make it a brisk walk at {band}."
+    assert item.text == (
+        f"If you add a second session, make it a brisk walk at {band}."
+        " Most people don't need two workouts a day."
+    )
 
 
 def test_no_second_session_for_a_single_run() -> None:
@@ -154,24 +160,48 @@ def test_easy_swap_shows_both_options(units: Units, extra: RunExtra, reason: str
     item = evaluate(run, History(), _profile(units), NOW).item("easy-swap")
     assert item is not None
     assert item.numbers == {"walk_min_3to1": 60, "walk_min_same": 20}
-    assert "60 min" in item.text and "20 min" in item.text
+    # The same time on your feet first (A11), the 3:1 walk second (A10).
+    assert item.text == (
+        "Make your next easy run a walk: 20 min (same time on your feet)"
+        " or 60 min (3 min of walking per running minute)."
+    )
     assert reason in item.reason
-    assert item.sources == ("A10", "A11", "A5")
+    assert item.sources == ("A11", "A10", "A5")
 
 
-def test_easy_swap_not_for_a_fine_easy_run_or_a_tempo() -> None:
-    assert (
-        evaluate(_run(5 * KM, 30, RunKind.EASY, effort=6), History(), Profile(), NOW).item(
-            "easy-swap"
-        )
-        is None
+def test_easy_swap_not_for_a_fine_easy_run_or_a_hard_tempo() -> None:
+    fine = _run(5 * KM, 30, RunKind.EASY, effort=6)
+    assert evaluate(fine, History(), Profile(), NOW).item("easy-swap") is None
+    hard = _run(5 * KM, 30, RunKind.TEMPO, effort=9)
+    assert evaluate(hard, History(), Profile(), NOW).item("easy-swap") is None
+
+
+@pytest.mark.parametrize("kind", [RunKind.TEMPO, RunKind.LONG, RunKind.RACE, None])
+def test_soreness_after_any_run_swaps_the_next_easy_run(kind: RunKind | None) -> None:
+    run = _run(10 * KM, 50, kind, sore=True)
+    item = evaluate(run, History(), Profile(), NOW).item("easy-swap")
+    assert item is not None and "you said you're sore" in item.reason
+    assert item.numbers == {"walk_min_same": 50, "walk_min_3to1": 90}
+
+
+def test_the_longer_walk_is_capped() -> None:
+    """A 58-min run would make a 174-min walk: offered as 'up to 90', after the 58."""
+    item = evaluate(_run(10 * KM, 58, RunKind.EASY, sore=True), History(), Profile(), NOW).item(
+        "easy-swap"
     )
-    assert (
-        evaluate(_run(5 * KM, 30, RunKind.TEMPO, sore=True), History(), Profile(), NOW).item(
-            "easy-swap"
-        )
-        is None
+    assert item is not None
+    assert item.text == (
+        "Make your next easy run a walk: 58 min (same time on your feet) or up to 90 min"
+        " (3 min of walking per running minute, capped at 90)."
     )
+    assert "174" not in item.text
+
+
+def test_a_distance_only_sore_run_swaps_the_usual_easy_minutes() -> None:
+    usual = [_run(8 * KM, 40, RunKind.EASY, at=NOW - timedelta(days=d)) for d in (2, 4)]
+    run = Run(NOW, 10 * KM, None, RunKind.EASY, sore=True)
+    item = evaluate(run, History.of(usual), Profile(), NOW).item("easy-swap")
+    assert item is not None and item.numbers["walk_min_same"] == 40
 
 
 def _weeks(acute_minutes: float, earlier_weekly: float) -> History:
@@ -296,7 +326,8 @@ def test_pain_first_is_the_only_advice(units: Units, report: Run | Walk) -> None
     assert prescription.rule_ids == ("pain-first",)
     assert "no running" in prescription.items[0].text
     assert "(left knee hurts)" in prescription.items[0].text
-    assert "physio or doctor" in prescription.items[0].text
+    assert "see a GP or a physio" in prescription.items[0].text
+    assert prescription.items[0].sources == ("B4", "B5")
 
 
 def test_tips_rotate_and_never_repeat_back_to_back() -> None:

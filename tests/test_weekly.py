@@ -16,6 +16,7 @@ from coach_rules import (
     weekly_advice,
     weekly_figures,
 )
+from coach_rules.weekly import render_week
 from tests.conftest import NOW
 
 
@@ -56,12 +57,57 @@ def test_weekly_figures_without_weight() -> None:
     assert fig.load_verdict.startswith("a spike")
     assert fig.walk_steps == 4500 + 3500
     assert fig.impact_percent_saved == 52
-    assert fig.impact_avoided_kg is None
+    # 3.2 km in 45 min is 2.65 mph: brisk; the 30 min without a distance: pace unknown.
+    assert (fig.brisk_walk_minutes, fig.stroll_minutes, fig.unknown_pace_minutes) == (45, 0, 30)
 
 
-def test_weekly_impact_with_weight() -> None:
-    fig = weekly_figures(_week(), Profile(weight_kg=70), NOW.date())
-    assert fig.impact_avoided_kg == pytest.approx(8000 * 1.3 * 70)
+def _mixed_week() -> History:
+    """Strolls, brisk walks, a run logged by distance only and a pain day."""
+    return History.of(
+        [
+            Run(days_ago(0), 10_000, 50 * 60, RunKind.EASY),  # 5:00/km
+            Run(days_ago(1), 8_000, None),  # distance only
+            Run(days_ago(3), 20_000, 110 * 60, RunKind.LONG),  # 5:30/km
+            Run(days_ago(6), 5_000, 30 * 60, pain=True, note="left knee hurts"),  # 6:00/km
+            Run(days_ago(8), 10_000, 60 * 60),  # 6:00/km, last week
+            Run(days_ago(15), 10_000, 60 * 60),
+            Walk(days_ago(2), 60 * 60, 4_000),  # 4.0 km/h = 2.49 mph: a stroll
+            Walk(days_ago(4), 30 * 60, 2_500),  # 5.0 km/h: brisk
+            Walk(days_ago(5), 20 * 60),  # no distance: pace unknown
+        ]
+    )
+
+
+def test_a_mixed_week_counts_what_the_rules_count() -> None:
+    fig = weekly_figures(_mixed_week(), Profile(), NOW.date())
+    # The distance-only 8 km at the usual pace: the median of 5:00, 5:30, 6:00, 6:00, 6:00
+    # min/km is 6:00, so 48 min.
+    assert fig.estimated_run_minutes == pytest.approx(48)
+    assert fig.run_minutes == pytest.approx(50 + 48 + 110 + 30)
+    assert (fig.brisk_walk_minutes, fig.stroll_minutes, fig.unknown_pace_minutes) == (30, 60, 20)
+    assert fig.walk_minutes == 110
+    # Brisk and unknown-pace walking count; the stroll does not (A1, B2).
+    assert fig.moderate_minutes == pytest.approx(30 + 20 + 2 * 238)
+    # This week 238 min; 28 days 238 + 120 = 358, 89.5 a week: 2.66.
+    assert fig.load_ratio == pytest.approx(238 / 89.5)
+    lines = render_week(fig).splitlines()
+    assert lines[1] == "Running: 238 min (48 estimated from distance at your usual pace)"
+    assert lines[2] == (
+        "Walking: 110 min: 30 brisk, 60 at a stroll (not counted as moderate),"
+        " 20 with no distance (pace unknown)"
+    )
+    assert lines[3] == "Moderate-equivalent: 526 of 150 min (running counts double)"
+    assert not any(" t of landing force" in line for line in lines)
+
+
+def test_a_week_of_distance_only_runs_is_not_read_as_light() -> None:
+    earlier = [Run(days_ago(d), 10_000, None) for d in (9, 16, 23)]
+    history = History.of([*earlier, Run(days_ago(1), 5_000, None)])
+    fig = weekly_figures(history, Profile(), NOW.date())
+    assert fig.load_ratio is None and fig.untimed_runs == 1
+    assert fig.load_verdict == "not known this week: 1 run has no time (log one with its time)"
+    assert "lighter" not in render_week(fig)
+    assert render_week(fig).splitlines()[1] == "Running: 0 min; 1 run(s) with no time not counted"
 
 
 def test_weekly_advice() -> None:

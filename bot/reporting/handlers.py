@@ -6,8 +6,9 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot import logbook, texts
-from bot.chat import Who, respond, tapped
+from bot import coaching, logbook, texts
+from bot.chat import Who, respond, settings_for, tapped
+from bot.coaching import Body
 from bot.context import Callback, WalkContext
 from bot.conversation import Flow, Prefix
 from bot.replies import Reply
@@ -61,6 +62,84 @@ async def undo_command(update: Update, context: WalkContext) -> None:
 async def why_command(update: Update, context: WalkContext) -> None:
     """/why: explain the last advice."""
     await respond(update, context, lambda tx, w, now: logbook.why(tx))
+
+
+# ---- questions asked before a report is stored, and the pain buttons ----
+
+YES = frozenset({"yes", "y", "yep", "yeah", "yes, log it", "log it"})
+NO = frozenset({"no", "n", "nope", "no, drop it", "drop it"})
+SORE_ANSWERS = frozenset({"tired", "tired muscles", "muscles", "sore", "soreness", "sore muscles"})
+PAIN_ANSWERS = frozenset({"pain", "one spot", "pain in one spot", "a spot", "injury"})
+
+
+def _end_question(tx: UserTx) -> None:
+    state = tx.state()
+    state.draft = None
+    tx.put_state(state)
+
+
+def _body_of(answer: str) -> Body | None:
+    low = answer.strip().lower()
+    if low in PAIN_ANSWERS or coaching.read_body(low).kind is Body.PAIN:
+        return Body.PAIN
+    if low in SORE_ANSWERS or coaching.read_body(low).kind is Body.SORENESS:
+        return Body.SORENESS
+    return None
+
+
+def body_answer(tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datetime) -> list[Reply]:
+    """'Tired muscles' or 'pain in one spot' (tapped or typed); anything else is a new message."""
+    body = _body_of(text)
+    _end_question(tx)
+    if body is None:
+        return logbook.parse_and_log(tx, who_, text, now_utc)
+    return logbook.parse_and_log(tx, who_, str(draft.data.get("text", "")), now_utc, body=body)
+
+
+def confirm_answer(
+    tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datetime
+) -> list[Reply]:
+    """Yes: log the run that made its day implausible; no: drop it; else a new message."""
+    low = text.strip().lower()
+    _end_question(tx)
+    if low in YES:
+        original = str(draft.data.get("text", ""))
+        return logbook.parse_and_log(tx, who_, original, now_utc, day_confirmed=True)
+    if low in NO:
+        return [Reply("Dropped: nothing stored. Send it again with its day, like 'yesterday'.")]
+    return logbook.parse_and_log(tx, who_, text, now_utc)
+
+
+def _pending(tx: UserTx, w: Who, flow: Flow, answer: str, now: datetime) -> list[Reply]:
+    draft = tx.state().draft
+    if draft is None or draft.flow != flow:
+        return [Reply(texts.STALE_BUTTON)]
+    if flow is Flow.BODY:
+        return body_answer(tx, w, draft, "pain" if answer == "pain" else "tired", now)
+    return confirm_answer(tx, w, draft, "yes" if answer == "yes" else "no", now)
+
+
+async def body_button(update: Update, context: WalkContext) -> None:
+    """Tired muscles / Pain in one spot (body:...)."""
+    answer = await tapped(update, Prefix.BODY)
+    await respond(update, context, lambda tx, w, now: _pending(tx, w, Flow.BODY, answer, now))
+
+
+async def confirm_button(update: Update, context: WalkContext) -> None:
+    """Yes, log it / No, drop it (confirm:...)."""
+    answer = await tapped(update, Prefix.CONFIRM)
+    await respond(update, context, lambda tx, w, now: _pending(tx, w, Flow.CONFIRM, answer, now))
+
+
+def _pain(tx: UserTx, w: Who, answer: str, now_utc: datetime) -> list[Reply]:
+    now = coaching.now_for(settings_for(tx, w), now_utc)
+    return logbook.pain_answer(tx, gone=answer == "gone", now=now)
+
+
+async def pain_button(update: Update, context: WalkContext) -> None:
+    """Pain-free now / Still hurts (pain:...), under anything said about an open pain."""
+    answer = await tapped(update, Prefix.PAIN)
+    await respond(update, context, lambda tx, w, now: _pain(tx, w, answer, now))
 
 
 def _run_button(tx: UserTx, w: Who, value: str, now: datetime) -> list[Reply]:

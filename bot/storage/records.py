@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from coach_rules import Activity, Advice, DaySteps, Prescription, Run, RunKind, Tip, Units, Walk
-from coach_rules.models import DEFAULT_STEP_GOAL
+from coach_rules.models import DEFAULT_STEP_GOAL, OpenPain
 
 DEFAULT_NUDGE = "19:00"
 DEFAULT_TIMEZONE = "UTC"
@@ -126,13 +126,21 @@ class UserState:
     sent: dict[str, date] = field(default_factory=dict)
     # "chat:message" keys of the latest messages that logged something.
     logged_messages: list[str] = field(default_factory=list)
+    # A pain the runner reported and has not said is gone: it shapes every answer.
+    pain: OpenPain | None = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> UserState:
         """Read the stored state document."""
         draft = doc.get("draft")
         last = doc.get("last_prescription")
+        pain = doc.get("pain")
         return cls(
+            pain=OpenPain(
+                pain["note"], pain["spot"], datetime.fromisoformat(pain["since"]), pain["severe"]
+            )
+            if pain
+            else None,
             draft=Draft(**draft) if draft else None,
             last_prescription=prescription_from_doc(last) if last else None,
             last_tip_id=doc.get("last_tip_id"),
@@ -155,6 +163,14 @@ class UserState:
             "followup_on": _iso(self.followup_on),
             "sent": {k: v.isoformat() for k, v in self.sent.items()},
             "logged_messages": self.logged_messages,
+            "pain": {
+                "note": self.pain.note,
+                "spot": self.pain.spot,
+                "since": self.pain.since.isoformat(),
+                "severe": self.pain.severe,
+            }
+            if self.pain
+            else None,
         }
 
 
@@ -201,6 +217,8 @@ def activity_to_doc(activity: Activity, logged_at: datetime) -> dict[str, Any]:
         }
     else:
         doc |= {"type": "steps", "steps": activity.steps}
+        if activity.pain:
+            doc |= {"pain": True, "note": activity.note}
     return doc
 
 
@@ -228,7 +246,7 @@ def activity_from_doc(doc: dict[str, Any]) -> Activity:
             bool(doc.get("sore")),
             doc.get("note", ""),
         )
-    return DaySteps(at, int(doc["steps"]))
+    return DaySteps(at, int(doc["steps"]), pain=bool(doc.get("pain")), note=doc.get("note", ""))
 
 
 class ChallengeKind(StrEnum):

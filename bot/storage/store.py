@@ -95,8 +95,21 @@ class UserTx:
         return schedule_key(self.settings(), self.state())
 
     def add_activity(self, activity: Activity, logged_at: datetime) -> int:
-        """Store an activity; returns its id."""
-        return self._db.table("activities").insert(activity_to_doc(activity, logged_at))
+        """Store an activity; returns its id, never one used before for this runner.
+
+        TinyDB numbers a new document max(ids) + 1, so removing the last activity and
+        adding another would reuse its id, and an old Undo button would remove the new
+        one. The next id is kept in the runner's file instead, only ever growing.
+        """
+        table = self._db.table("activities")
+        meta = self._db.table("meta")
+        found = meta.get(doc_id=_SINGLETON_ID)
+        stored_next = int(found["next_activity_id"]) if isinstance(found, Document) else 1
+        ids = [doc.doc_id for doc in table.all()]
+        new_id = max([stored_next, *(i + 1 for i in ids)])
+        table.insert(Document(activity_to_doc(activity, logged_at), doc_id=new_id))
+        meta.upsert(Document({"next_activity_id": new_id + 1}, doc_id=_SINGLETON_ID))
+        return new_id
 
     def remove_activities(self, ids: list[int]) -> int:
         """Remove activities by id; returns how many were there."""
