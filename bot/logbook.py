@@ -25,16 +25,20 @@ LOGGED_MEMORY = 50
 WALK_NOW_RULES = ("finisher-walk", "cooldown-walk")
 
 
-def _done_button(prescription: Prescription) -> Button | None:
+def _done_button(prescription: Prescription, log_id: int) -> Button | None:
+    """Done: log the prescribed walk. It names the log it belongs to, so a Done pressed
+    after that log was undone can say so instead of logging a walk for nothing."""
     head = prescription.headline
     if head is None:
         return None
     if head.rule_id in WALK_NOW_RULES and head.numbers.get("walk_now"):
         minutes = int(head.numbers["walk_min_low"])
-        return Button(f"Done: walked {minutes} min", data(Prefix.RX, "done", minutes, 0))
+        done_data = data(Prefix.RX, "done", minutes, 0, log_id)
+        return Button(f"Done: walked {minutes} min", done_data)
     if head.rule_id == "step-floor" and head.numbers.get("gap", 0) > 0:
         minutes, gap = int(head.numbers["brisk_min"]), int(head.numbers["gap"])
-        return Button(f"Done: walked {minutes} min", data(Prefix.RX, "done", minutes, gap))
+        done_data = data(Prefix.RX, "done", minutes, gap, log_id)
+        return Button(f"Done: walked {minutes} min", done_data)
     return None
 
 
@@ -56,7 +60,7 @@ def prescription_reply(
 ) -> Reply:
     """The prescription, numbers first, with Why? / Done / Undo (and the pain buttons)."""
     buttons = [why_button()]
-    done_ = _done_button(prescription)
+    done_ = _done_button(prescription, ids[0])
     if done_:
         buttons.append(done_)
     buttons.append(undo_button(ids))
@@ -197,9 +201,9 @@ def parse_and_log(
     if said is coaching.Body.ASK:
         return _ask_first(tx, Flow.BODY, text, Reply(BODY_QUESTION, BODY_BUTTONS))
     if body is not None and isinstance(report, Run | Walk):
-        report = replace(
-            report, pain=body is coaching.Body.PAIN, sore=body is coaching.Body.SORENESS
-        )
+        words = coaching.read_body(text).note  # "a bit achy": shown back in the reply
+        pain, sore = body is coaching.Body.PAIN, body is coaching.Body.SORENESS
+        report = replace(report, pain=pain, sore=sore, note=words or report.note)
     implausible = None if day_confirmed else coaching.check_day(tx, report, settings.units)
     if implausible:
         return _ask_first(tx, Flow.CONFIRM, text, Reply(implausible.message, DAY_BUTTONS))
@@ -220,14 +224,22 @@ def pain_answer(tx: UserTx, gone: bool, now: datetime) -> list[Reply]:
 
 
 def done(
-    tx: UserTx, who_: Who, message_id: int, minutes: int, steps_gap: int, now_utc: datetime
+    tx: UserTx,
+    who_: Who,
+    message_id: int,
+    minutes: int,
+    steps_gap: int,
+    now_utc: datetime,
+    log_id: int | None = None,
 ) -> list[Reply]:
-    """'Done': log the prescribed walk (once per message)."""
+    """'Done': log the prescribed walk (once per message, and only while its log stands)."""
     settings = settings_for(tx, who_)
     now = coaching.now_for(settings, now_utc)
     state = tx.state()
     if message_id in state.done_messages:
         return [Reply("Already logged that walk.")]
+    if log_id is not None and log_id not in {s.id for s in tx.activities()}:
+        return [Reply("That log was removed, so I didn't log its walk. Nothing changed.")]
     walk = Walk(now, minutes * 60, steps=steps_gap or None)
     ids = [tx.add_activity(walk, now)]
     text = f"Logged: {coaching.describe_activity(walk, settings.units)}. Nice work."

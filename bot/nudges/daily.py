@@ -10,6 +10,7 @@ from bot import coaching
 from bot.chat import Who, remember, respond, settings_for, tapped
 from bot.context import WalkContext
 from bot.conversation import ASK, Flow, Prefix, data
+from bot.logbook import pain_buttons
 from bot.replies import Button, Reply
 from bot.scheduling import Planned, Slot
 from bot.storage import Draft, UserSettings, UserState, UserTx
@@ -37,7 +38,7 @@ class DailyNudge:
         checkin = coaching.daily_checkin(tx, settings, state.last_tip_id, now)
         if checkin is None:
             return None
-        asks_steps = "steps" not in checkin.items[0].numbers
+        asks_steps = state.pain is None and "steps" not in checkin.items[0].numbers
 
         def on_sent(sent: UserState) -> None:
             sent.last_prescription = checkin
@@ -48,12 +49,14 @@ class DailyNudge:
                 sent.draft = Draft(Flow.STEPS.value, ASK, {})
 
         text = coaching.render_checkin(checkin)
+        # While a pain is open the check-in asks about it: the runner can answer at once.
+        buttons = (pain_buttons(), *PAUSE_BUTTONS) if state.pain else PAUSE_BUTTONS
         return Planned(
             settings.user_id,
             settings.chat_id,
             self.kind,
             now.date(),
-            (Reply(text, PAUSE_BUTTONS),),
+            (Reply(text, buttons),),
             on_sent=on_sent,
         )
 

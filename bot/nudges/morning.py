@@ -10,7 +10,7 @@ from bot import coaching
 from bot.chat import Who, respond, settings_for, tapped
 from bot.context import WalkContext
 from bot.conversation import Prefix, data
-from bot.logbook import why_button
+from bot.logbook import pain_buttons, why_button
 from bot.replies import Button, Reply
 from bot.scheduling import Planned, Slot
 from bot.storage import UserSettings, UserState, UserTx
@@ -38,16 +38,14 @@ class MorningFollowup:
     def plan(
         self, tx: UserTx, settings: UserSettings, state: UserState, now: datetime
     ) -> Planned | None:
-        """The question on the morning it was planned for."""
+        """The question on the morning it was planned for (about the pain, if one is open)."""
         if state.followup_on != now.date():
             return None
+        question = Reply(QUESTION, ANSWERS)
+        if state.pain is not None:
+            question = Reply(coaching.morning_pain_question(state.pain), (pain_buttons(),))
         return Planned(
-            settings.user_id,
-            settings.chat_id,
-            self.kind,
-            now.date(),
-            (Reply(QUESTION, ANSWERS),),
-            on_sent=_asked,
+            settings.user_id, settings.chat_id, self.kind, now.date(), (question,), on_sent=_asked
         )
 
     def close(self) -> None:

@@ -137,12 +137,18 @@ def _effort(d: dict[str, object], value: str) -> str | None:
     return None
 
 
-def _feel(d: dict[str, object], value: str) -> None:
+UNSURE = "Is that tired muscles (tap Sore) or pain in one spot (tap Pain)?"
+
+
+def _feel(d: dict[str, object], value: str) -> str | None:
     feel = coaching.read_feel(value)
+    if feel.unsure:
+        return UNSURE  # asked again, with the same buttons
     if feel.pain or feel.sore:
         d["pain"], d["sore"] = feel.pain, feel.sore
     if feel.note:
         d["note"] = feel.note
+    return None
 
 
 def _answer(draft: Draft, step: RunStep, value: str, units: Units) -> str | None:
@@ -156,14 +162,16 @@ def _answer(draft: Draft, step: RunStep, value: str, units: Units) -> str | None
         return _time(d, value, skip)
     if step is RunStep.EFFORT:
         return None if skip else _effort(d, value)
-    _feel(d, value)
-    return None
+    return _feel(d, value)
 
 
 def answer(tx: UserTx, who_: Who, draft: Draft, value: str, now_utc: datetime) -> list[Reply]:
     """An answer (typed or tapped) to the current /run question."""
     settings = settings_for(tx, who_)
-    error = _answer(draft, RunStep(draft.step), value, settings.units)
+    step = RunStep(draft.step)
+    error = _answer(draft, step, value, settings.units)
+    if error == UNSURE:
+        return [Reply(UNSURE, prompt(step, settings.units).buttons)]
     if error:
         return [Reply(error + " (/cancel to stop)")]
     return _advance(tx, settings, draft, coaching.now_for(settings, now_utc))

@@ -169,13 +169,15 @@ async def prescription_button(update: Update, context: WalkContext) -> None:
     if action == "why":
         await respond(update, context, lambda tx, w, now: logbook.why(tx))
     elif action == "done":
-        minutes, _, gap = rest.partition(":")
-        if not (minutes.isdigit() and (gap or "0").isdigit()):
+        parts = rest.split(":")
+        minutes, gap = parts[0], (parts[1] if len(parts) > 1 else "0")
+        log_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
+        if not (minutes.isdigit() and gap.isdigit()):
             return  # not a button the bot made
         await respond(
             update,
             context,
-            lambda tx, w, now: logbook.done(tx, w, message_id, int(minutes), int(gap or 0), now),
+            lambda tx, w, now: logbook.done(tx, w, message_id, int(minutes), int(gap), now, log_id),
         )
     elif action == "undo":
         await respond(update, context, lambda tx, w, now: logbook.undo(tx, w, _ids(rest)))
