@@ -21,7 +21,7 @@ from pathlib import Path
 from bot import ops
 from bot.settings import SettingsError, data_dir_setting, load_settings
 from coach_rules import History, ParseError, Profile, Units, evaluate, explain, parse_report, render
-from coach_rules.explain import source_table
+from coach_rules.explain import logged_line, source_table
 from coach_rules.params import DEFAULT_PARAMS
 
 # The commands that talk to (or check) the bot, and so need the settings, a token among them.
@@ -64,6 +64,7 @@ def _prescribe(args: argparse.Namespace) -> int:
         return 2
     profile = Profile(units=units, step_goal=args.goal, weight_kg=args.weight)
     prescription = evaluate(report, History(), profile, now)
+    print(logged_line(report, units, now.date()))  # the line the bot would echo
     print(render(prescription))
     print("\nWhy, rule by rule:\n")
     print(explain(prescription))

@@ -33,7 +33,7 @@ from coach_rules import (
 )
 from coach_rules import answers as _answers
 from coach_rules import checkins as _checkins
-from coach_rules.explain import describe_activity, tip_with_sources
+from coach_rules.explain import describe_activity, logged_line, tip_with_sources
 from coach_rules.feel import Body, BodyReading, Feel, read_body, read_feel, says_pain_is_gone
 from coach_rules.models import DaySteps, OpenPain
 from coach_rules.params import DEFAULT_PARAMS
@@ -144,10 +144,17 @@ def daily_checkin(
     )
 
 
-def steps_total(tx: UserTx, report: DaySteps, now: datetime) -> tuple[DaySteps, str | None]:
-    """A step report as the day's total ('+1500 steps' adds), and the line saying which."""
-    total, line = _checkins.steps_update(report, history_for(tx, now))
-    return total, line.text if line else None
+def steps_total(tx: UserTx, report: DaySteps, now: datetime) -> tuple[DaySteps, int | None]:
+    """A step report as the day's total ('+1500 steps' adds), and the count before."""
+    return _checkins.steps_update(report, history_for(tx, now))
+
+
+def logged(
+    original: Report, stored: Report, settings: UserSettings, now: datetime, was: int | None
+) -> str:
+    """The one line that says what was understood and stored, in the runner's units."""
+    added = original.steps if isinstance(original, DaySteps) and original.added else 0
+    return logged_line(stored, settings.units, now.date(), was, added)
 
 
 def check_day(tx: UserTx, report: Report, units: Units) -> ParseError | None:

@@ -102,12 +102,13 @@ def log_report(
     ends with it; a report typed while some other question is pending leaves that alone.
     A step count is stored as the day's total ('+1500 steps' adds to it).
     """
-    lead = None
+    original, was = report, None
     if isinstance(report, DaySteps):
-        report, lead = coaching.steps_total(tx, report, now)
+        report, was = coaching.steps_total(tx, report, now)
         error = coaching.check_report(report, now, settings.units)
         if error:
             return Reply(error.message)
+    lead = coaching.logged(original, report, settings, now, was)
     prescription = coaching.prescribe(tx, settings, report, now)
     state = tx.state()
     if ends_question:

@@ -172,21 +172,12 @@ def morning_pain_question(pain: OpenPain) -> str:
     return f"Morning! How is {pain.where()} today?"
 
 
-def steps_update(report: DaySteps, history: History) -> tuple[DaySteps, Advice | None]:
+def steps_update(report: DaySteps, history: History) -> tuple[DaySteps, int | None]:
     """A step report as the day's total: '+1500 steps' adds to the count, a plain count
-    sets it. The line says which it did (None when a first count simply sets the day)."""
+    sets it. Also the day's count before (None when there was none)."""
     before = history.steps_on(report.day)
-    reason = "The day's steps count toward the floor (A6); send '+N steps' to add to them."
-    if report.added:
-        total = (before or 0) + report.steps
-        said = f"Added {report.steps:,} steps: {total:,} today."
-    elif before is not None and before != report.steps:
-        total = report.steps
-        said = f"Today's count is now {total:,} (it was {before:,}; '+N steps' adds instead)."
-    else:
-        return DaySteps(report.at, report.steps, False, report.pain, report.note), None
-    line = Advice("step-floor", said, reason, ("A6",), {"steps": total})
-    return DaySteps(report.at, total, False, report.pain, report.note), line
+    total = (before or 0) + report.steps if report.added else report.steps
+    return DaySteps(report.at, total, False, report.pain, report.note), before
 
 
 def render_checkin(prescription: Prescription) -> str:

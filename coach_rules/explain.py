@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from coach_rules.models import Activity, DaySteps, Run
+from datetime import date, timedelta
+
+from coach_rules.models import Activity, DaySteps, Run, RunKind, Walk
 from coach_rules.prescription import Advice, Prescription, Tip
 from coach_rules.rules import RULES_BY_ID
 from coach_rules.sources import SOURCES, source_line
-from coach_rules.units import Units, format_clock, format_distance, format_minutes
+from coach_rules.units import (
+    Units,
+    format_clock,
+    format_distance,
+    format_minutes,
+    metres_per_unit,
+)
 
 
 def explain_advice(advice: Advice) -> str:
@@ -78,3 +86,60 @@ def describe_activity(activity: Activity, units: Units) -> str:
     elif activity.sore:
         parts.append("(sore)")
     return " ".join(parts)
+
+
+def _day_word(day: date, today: date) -> str:
+    if day == today:
+        return "today"
+    if day == today - timedelta(days=1):
+        return "yesterday"
+    return f"{day:%a %d %b}"
+
+
+def _pace(seconds: float, metres: float, units: Units) -> str:
+    per_unit = seconds / metres * metres_per_unit(units)
+    return f"{format_clock(per_unit)}/{units.value}"
+
+
+def _run_words(run: Run, units: Units) -> list[str]:
+    kind = run.kind.value if run.kind else ""
+    parts = ["race" if run.kind is RunKind.RACE else f"{kind} run".strip()]
+    distance = format_distance(run.distance_m, units, 2) if run.distance_m else ""
+    clock = format_clock(run.duration_s) if run.duration_s else ""
+    if distance and clock and run.distance_m and run.duration_s:
+        pace = _pace(run.duration_s, run.distance_m, units)
+        parts.append(f"{distance} in {clock} ({pace})")
+    elif distance or clock:
+        parts.append(distance or clock)
+    if run.effort is not None:
+        parts.append(f"effort {run.effort}/10")
+    return parts
+
+
+def _walk_words(walk: Walk, units: Units) -> list[str]:
+    parts = ["walk", format_minutes(walk.duration_s)]
+    if walk.distance_m:
+        pace = _pace(walk.duration_s, walk.distance_m, units)
+        parts.append(f"{format_distance(walk.distance_m, units, 2)} ({pace})")
+    if walk.steps is not None:
+        parts.append(f"{walk.steps:,} steps")
+    return parts
+
+
+def logged_line(
+    report: Activity, units: Units, today: date, was: int | None = None, added: int = 0
+) -> str:
+    """What was understood and stored, in one line in the runner's units:
+    'Logged: easy run, 10 km in 52:30 (5:15/km), today.' For a step count, `added`: the
+    steps a '+N steps' added; `was`: the count a plain count replaced."""
+    when = _day_word(report.day, today)
+    if isinstance(report, DaySteps):
+        if added:
+            return f"Logged: +{added:,} steps, {report.steps:,} {when}."
+        line = f"Logged: {report.steps:,} steps {when}"
+        if was is not None and was != report.steps:
+            line += f" (was {was:,}; '+N steps' adds to the count instead)"
+        return line + "."
+    parts = _run_words(report, units) if isinstance(report, Run) else _walk_words(report, units)
+    words = f"; you said: {report.note}" if report.note and (report.pain or report.sore) else ""
+    return f"Logged: {', '.join(parts)}, {when}{words}."

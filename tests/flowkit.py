@@ -207,3 +207,11 @@ async def crashed_app(app: WalkApp) -> None:
                 source.journal._handle = None
             for planner in source.planners:
                 planner.close()  # the chart worker process: the OS would end it too
+
+
+def after_logged(text: str) -> str:
+    """A log reply starts with the one line saying what was stored ("Logged: ..."); the
+    advice under it."""
+    first, _, rest = text.partition("\n")
+    assert first.startswith("Logged: "), f"no 'Logged:' line first in {text!r}"
+    return rest

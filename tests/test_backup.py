@@ -38,7 +38,7 @@ async def _live_bot_with_a_club(data: Path) -> tuple[Runner, RecordingRequest]:
     request.chats["@parkside"] = {"id": CHANNEL_ID, "type": "channel", "title": "Parkside"}
     request.statuses[(CHANNEL_ID, BOT_USER["id"])] = "administrator"
     ana = Runner(app, request, user_id=ANA, first_name="Ana")
-    assert (await ana.reply("ran 10k in 52:30")).startswith("Cool down with a 3-6 min walk.")
+    assert (await ana.reply("ran 10k in 52:30")).startswith("Logged: run, 10 km in 52:30")
     await ana.say("/goal 9000")
     await ana.say("/timezone Europe/Berlin")
     for user_id, name in ((ANA, "Ana"), (BEN, "Ben")):

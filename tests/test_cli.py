@@ -50,4 +50,7 @@ def test_installed_script_runs() -> None:
         check=False,
     )
     assert proc.returncode == 0
-    assert proc.stdout.startswith("Walk 10-20 min now: 30-60 s for each of your 20 miles.")
+    assert proc.stdout.startswith(
+        "Logged: long run, 20 mi in 3:05:00 (9:15/mi), today.\n"
+        "Walk 10-20 min now: 30-60 s for each of your 20 miles."
+    )

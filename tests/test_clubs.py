@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.storage import ClubStore
-from tests.flowkit import FakeClock, Runner, started_app, stopped_app, stored
+from tests.flowkit import FakeClock, Runner, after_logged, started_app, stopped_app, stored
 from tests.offline import ADMIN_RIGHTS, BOT_USER, Call, RecordingRequest
 
 GROUP_ID, NEW_GROUP_ID, CHANNEL_ID = -4001, -1004001, -1009999
@@ -110,12 +110,13 @@ async def test_logging_from_the_group_goes_to_the_members_own_log(club: Club) ->
     calls = await club.member(ANA, "Ana").say("/run 10k 52:30")
     assert texts(calls, GROUP_ID) == ["Logged for Ana. Details sent privately."]
     private = texts(calls, ANA)
-    assert private[0].startswith("Cool down with a 3-6 min walk.")
+    assert after_logged(private[0]).startswith("Cool down with a 3-6 min walk.")
     assert stored(club.data, ANA)[2][0]["distance_m"] == 10000.0
     ben = await club.member(BEN, "Ben").say("/walk 40 min")
     group = texts(ben, GROUP_ID)[0]
     assert group.startswith(
-        "Logged for Ben: Impact: about 52% less per step than running those 40 min."
+        "Logged for Ben: walk, 40 min, today.\n"
+        "Impact: about 52% less per step than running those 40 min."
     )
     assert "t.me/walkcoach_test_bot?start=club" in group
     assert texts(ben, BEN) == []

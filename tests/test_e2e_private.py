@@ -73,7 +73,11 @@ def test_onboarding_report_kill_restart(standin: BotApiStandIn, tmp_path: Path) 
 
         m = standin.mark()
         standin.push_text(USER, "long run 20 mi 3:05")
-        reply = standin.wait_text("Walk 10-20 min now: 30-60 s for each of your 20 miles.", m)
+        reply = standin.wait_text(
+            "Logged: long run, 20 mi in 3:05:00 (9:15/mi), today.\n"
+            "Walk 10-20 min now: 30-60 s for each of your 20 miles.",
+            m,
+        )
         assert "rx:why" in str(reply.params["reply_markup"])
 
         # Half-way through /run ...
@@ -87,7 +91,7 @@ def test_onboarding_report_kill_restart(standin: BotApiStandIn, tmp_path: Path) 
         # ... a step count is logged and confirmed, then the process dies at once.
         m = standin.mark()
         standin.push_text(USER, "/steps 7400")
-        standin.wait_text("600 steps to your 8,000", m)
+        standin.wait_text("Logged: 7,400 steps today.\n600 steps to your 8,000", m)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
     finally:

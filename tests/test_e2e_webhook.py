@@ -123,7 +123,9 @@ def test_webhook_mode_signed_updates_health_and_backup(
         assert post(port, _message("ran 10k in 52:30", 1), "wrong-secret") == 403
         assert post(port, _message("ran 10k in 52:30", 2), None) == 403
         assert post(port, _message("ran 10k in 52:30", 3), SECRET) == 200
-        reply = standin.wait_text("Cool down with a 3-6 min walk.", mark)
+        reply = standin.wait_text(
+            "Logged: run, 10 km in 52:30 (5:15/km), today.\nCool down with a 3-6 min walk.", mark
+        )
         sent = [c for c in standin.calls[mark:] if c.method == "sendMessage"]
         assert sent == [reply]  # the unsigned ones got no answer
 

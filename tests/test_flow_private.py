@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.flowkit import FakeClock, Runner, crashed_app, started_app, stopped_app, stored
+from tests.flowkit import (
+    FakeClock,
+    Runner,
+    after_logged,
+    crashed_app,
+    started_app,
+    stopped_app,
+    stored,
+)
 from tests.offline import FAKE_TOKEN
 
 UNIT_LABELS = {"km": "km", "mi": "miles"}
@@ -93,11 +101,12 @@ async def test_long_run_report_numbers_first_with_buttons(bot: Runner, tmp_path:
     calls = await bot.say("long run 20 mi 3:05")
     reply = calls[-1]
     lines = reply.text.splitlines()
-    assert lines[0] == (
+    assert lines[0] == "Logged: long run, 20 mi in 3:05:00 (9:15/mi), today."
+    assert lines[1] == (
         "Walk 10-20 min now: 30-60 s for each of your 20 miles. Drink and refuel while you walk."
     )
-    assert lines[1].startswith("Why: ")
-    assert lines[2].startswith("Tip: ")
+    assert lines[2].startswith("Why: ")
+    assert lines[3].startswith("Tip: ")
     assert [label for label, _ in reply.buttons[0]] == ["Why?", "Done: walked 10 min", "Undo"]
     _, state, activities = stored(tmp_path)
     assert len(activities) == 1
@@ -112,7 +121,10 @@ async def test_long_run_report_numbers_first_with_buttons(bot: Runner, tmp_path:
 async def test_km_runner_gets_km_wording(bot: Runner) -> None:
     await onboard(bot, "km")
     text = await bot.reply("long run 32 km 3:10")
-    assert text.startswith("Walk 10-20 min now: 30-60 s for every mile of your 32 km (19.9 mi).")
+    assert text.startswith("Logged: long run, 32 km in 3:10:00 (5:56/km), today.\n")
+    assert after_logged(text).startswith(
+        "Walk 10-20 min now: 30-60 s for every mile of your 32 km (19.9 mi)."
+    )
 
 
 async def test_why_done_and_undo(bot: Runner, tmp_path: Path) -> None:
@@ -139,7 +151,8 @@ async def test_why_done_and_undo(bot: Runner, tmp_path: Path) -> None:
 async def test_steps_report_and_done_closes_the_gap(bot: Runner, tmp_path: Path) -> None:
     await onboard(bot, "km")
     reply = (await bot.say("/steps 5200"))[-1]
-    assert reply.text.startswith(
+    assert reply.text.startswith("Logged: 5,200 steps today.\n")
+    assert after_logged(reply.text).startswith(
         "2,800 steps to your 8,000: 28 min of brisk walking (100 steps/min) closes the gap."
     )
     done = await bot.press("Done: walked 28 min")
@@ -173,7 +186,7 @@ async def test_guided_run_survives_a_restart(tmp_path: Path, clock: FakeClock) -
     assert feel[-1].text.startswith("How do your legs feel?")
     result = await bot2.press("Sore")
     text = result[-1].text
-    assert text.startswith("Cool down with a 3 min walk.")
+    assert after_logged(text).startswith("Cool down with a 3 min walk.")
     assert (
         "Make your next easy run a walk: 30 min (same time on your feet)"
         " or 90 min (3 min of walking per running minute)." in text
@@ -199,7 +212,9 @@ async def test_guided_run_with_pain_note(bot: Runner, tmp_path: Path) -> None:
     await bot.say("50 min")
     await bot.press("Skip")  # effort
     text = await bot.reply("left knee hurts")
-    assert text.startswith("Pain (left knee hurts) comes first: no running until it's gone.")
+    assert after_logged(text).startswith(
+        "Pain (left knee hurts) comes first: no running until it's gone."
+    )
     assert stored(tmp_path)[2][0]["pain"] is True
 
 
@@ -231,11 +246,17 @@ async def test_walk_and_steps_commands(bot: Runner, tmp_path: Path) -> None:
     await onboard(bot, "km")
     assert (await bot.reply("/walk")).startswith("How long did you walk")
     text = await bot.reply("45 min 3.2 km")
-    assert text.startswith("Your pace: 14:04 min/km (4.3 km/h), brisk, counts as moderate.")
+    assert after_logged(text).startswith(
+        "Your pace: 14:04 min/km (4.3 km/h), brisk, counts as moderate."
+    )
     assert "Impact: about 52% less per step than running those 45 min." in text
-    assert (await bot.reply("/walk 30 minutes")).startswith("Impact: about 52% less")
+    assert (await bot.reply("/walk 30 minutes")).startswith(
+        "Logged: walk, 30 min, today.\nImpact: about 52% less"
+    )
     assert (await bot.reply("/steps")).startswith("How many steps")
-    assert (await bot.reply("7,400")).startswith("600 steps to your 8,000: 6 min")
+    assert (await bot.reply("7,400")).startswith(
+        "Logged: 7,400 steps today.\n600 steps to your 8,000: 6 min"
+    )
     assert [a["type"] for a in stored(tmp_path)[2]] == ["walk", "walk", "steps"]
 
 
@@ -389,7 +410,7 @@ async def test_bad_report_from_a_new_user_creates_no_file(bot: Runner, tmp_path:
 async def test_report_for_an_earlier_day_is_advice_for_next_time(bot: Runner) -> None:
     await onboard(bot, "mi")
     reply = (await bot.say("long run 20 mi 3:05 yesterday"))[-1]
-    assert reply.text.startswith("Next time, walk 10-20 min after a run like this:")
+    assert after_logged(reply.text).startswith("Next time, walk 10-20 min after a run like this:")
     assert [label for label, _ in reply.buttons[0]] == ["Why?", "Undo"]
 
 
@@ -421,7 +442,7 @@ async def test_unknown_command_and_cancel(bot: Runner) -> None:
     assert await bot.reply("/cancel") == "Nothing to cancel."
     await bot.say("/run")
     assert await bot.reply("/cancel") == "OK, stopped. Nothing from that question was saved."
-    assert (await bot.reply("ran 5 km 30 min")).startswith("Cool down")
+    assert after_logged(await bot.reply("ran 5 km 30 min")).startswith("Cool down")
 
 
 async def test_edited_message_is_not_logged_twice(bot: Runner, tmp_path: Path) -> None:
@@ -464,7 +485,7 @@ async def test_a_message_delivered_twice_is_logged_once(bot: Runner, tmp_path: P
     message = bot._message(text="ran 10 km 52:30")
     first = await bot._process({"message": message})
     again = await bot._process({"message": message})
-    assert first[-1].text.startswith("Cool down with a 3-6 min walk.")
+    assert after_logged(first[-1].text).startswith("Cool down with a 3-6 min walk.")
     assert again[-1].text == "Got that one already: it's in your log (see /today)."
     assert len(stored(tmp_path)[2]) == 1
     group = {"id": -5, "type": "group", "title": "Club"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.flowkit import FakeClock, Runner, started_app, stopped_app, stored
+from tests.flowkit import FakeClock, Runner, after_logged, started_app, stopped_app, stored
 from tests.offline import Call, RecordingRequest
 
 
@@ -54,22 +54,26 @@ def _labels(call: Call) -> list[str]:
 
 async def test_pain_is_remembered_until_the_runner_says_it_is_gone(coach: Coach) -> None:
     first = (await coach.bot.say("easy 5 km 30 min, left knee hurts"))[-1]
-    assert first.text.startswith("Pain (left knee hurts) comes first: no running")
+    assert first.text.startswith(
+        "Logged: easy run, 5 km in 30:00 (6:00/km), today; you said: left knee hurts.\n"
+        "Pain (left knee hurts) comes first: no running"
+    )
     assert "Pain-free now" in _labels(first) and "Done: walked 3 min" not in _labels(first)
 
     coach.clock.now = utc(26, 9, 10)  # ten minutes later
-    later = await coach.bot.reply("ran 3 km 18 min")
+    later = after_logged(await coach.bot.reply("ran 3 km 18 min"))
     assert later.startswith("Is the left knee pain-free now? You told me: left knee hurts.")
     assert "Cool down" not in later
 
     coach.clock.now = utc(27, 8)  # the next day
-    next_day = await coach.bot.reply("ran 5 km 30 min")
+    next_day = after_logged(await coach.bot.reply("ran 5 km 30 min"))
     assert next_day.startswith("Is the left knee pain-free now?")
     assert "It's been" not in next_day  # under 48 h
 
     gone = (await coach.bot.press("Pain-free now"))[-1].text
     assert gone.startswith("Good news about the left knee. Normal advice is back")
-    assert (await coach.bot.reply("ran 5 km 30 min")).startswith("Cool down with a 3 min walk.")
+    again = after_logged(await coach.bot.reply("ran 5 km 30 min"))
+    assert again.startswith("Cool down with a 3 min walk.")
     assert [a["type"] for a in coach.activities()] == ["run", "run", "run", "run"]
 
 
@@ -89,7 +93,7 @@ async def test_pain_in_a_plain_message_stores_no_activity(coach: Coach) -> None:
 async def test_after_48_hours_the_coach_says_see_someone(coach: Coach) -> None:
     await coach.bot.say("hurt my ankle")
     coach.clock.now = utc(29, 10)  # three days later
-    still = (await coach.bot.say("ran 4 km 25 min"))[-1].text
+    still = after_logged((await coach.bot.say("ran 4 km 25 min"))[-1].text)
     assert still.startswith("Is the ankle pain-free now?")
     assert "It's been 3 days since the ankle started: if it isn't clearly improving, see a GP" in (
         still
@@ -109,7 +113,10 @@ async def test_unsure_words_are_asked_about_before_storing(coach: Coach) -> None
     assert _labels(asked) == ["Tired muscles", "Pain in one spot"]
     assert coach.activities() == []
     pain = await coach.bot.press("Pain in one spot")
-    assert pain[-1].text.startswith("Pain (a bit achy) comes first")
+    assert pain[-1].text.startswith(
+        "Logged: easy run, 5 km in 30:00 (6:00/km), today; you said: a bit achy.\n"
+        "Pain (a bit achy) comes first"
+    )
     assert [a["pain"] for a in coach.activities()] == [True]
 
     await coach.bot.press("Pain-free now")
@@ -142,11 +149,13 @@ async def test_a_stale_undo_never_removes_another_log(coach: Coach) -> None:
 async def test_added_steps_add_and_a_plain_count_sets(coach: Coach) -> None:
     await coach.bot.say("6000 steps")
     added = await coach.bot.reply("+1500 steps")
-    assert added.startswith("Added 1,500 steps: 7,500 today.\n500 steps to your 8,000")
+    assert added.startswith("Logged: +1,500 steps, 7,500 today.\n500 steps to your 8,000")
     another = await coach.bot.reply("another 1000 steps")
-    assert another.startswith("Added 1,000 steps: 8,500 today.\n8,500 steps: your 8,000 goal")
+    assert another.startswith("Logged: +1,000 steps, 8,500 today.\n8,500 steps: your 8,000 goal")
     reset = await coach.bot.reply("7000 steps")
-    assert reset.startswith("Today's count is now 7,000 (it was 8,500; '+N steps' adds instead).")
+    assert reset.startswith(
+        "Logged: 7,000 steps today (was 8,500; '+N steps' adds to the count instead).\n"
+    )
     today = await coach.bot.reply("/today")
     assert today.startswith("1,000 steps to your 8,000")
 
@@ -161,13 +170,14 @@ async def test_a_second_marathon_today_is_asked_about(coach: Coach) -> None:
     assert len(coach.activities()) == 1
     await coach.bot.say("ran a marathon in 3:40:00")
     logged = (await coach.bot.press("Yes, log it"))[-1].text
-    assert logged.startswith("Cool down with a 13-26 min walk.")
+    assert logged.startswith("Logged: race, 42.2 km in 3:40:00 (5:13/km), today.\nCool down")
     assert len(coach.activities()) == 2
 
 
 async def test_a_hundred_mile_race_is_logged(coach: Coach) -> None:
     reply = await coach.bot.reply("100 mile race in 27:45")
-    assert reply.startswith("Walk 50-100 min now")
+    assert reply.startswith("Logged: race, 160.93 km in 27:45:00 (10:21/km), today.\n")
+    assert after_logged(reply).startswith("Walk 50-100 min now")
     assert [a["duration_s"] for a in coach.activities()] == [27 * 3600 + 45 * 60]
 
 
@@ -192,5 +202,5 @@ async def test_guided_run_asks_when_the_feeling_is_unclear(coach: Coach) -> None
     unsure = (await coach.bot.say("a bit achy"))[-1]
     assert unsure.text == "Is that tired muscles (tap Sore) or pain in one spot (tap Pain)?"
     assert coach.activities() == []
-    pain = (await coach.bot.press("Pain"))[-1].text
+    pain = after_logged((await coach.bot.press("Pain"))[-1].text)
     assert pain.startswith("Pain comes first: no running")

@@ -19,7 +19,15 @@ from bot.context import Services
 from bot.insights.chart import week_figure
 from bot.scheduling import RunnerSource, wall_minutes
 from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
-from tests.flowkit import FakeClock, Runner, crashed_app, started_app, stopped_app, stored
+from tests.flowkit import (
+    FakeClock,
+    Runner,
+    after_logged,
+    crashed_app,
+    started_app,
+    stopped_app,
+    stored,
+)
 from tests.offline import Call, RecordingRequest
 
 BERLIN, TOKYO, NEW_YORK = "Europe/Berlin", "Asia/Tokyo", "America/New_York"
@@ -132,7 +140,7 @@ async def test_no_steps_logged_asks_and_a_number_answers(world: World) -> None:
     sent = await world.at(utc(2026, 11, 26, 18, 0))
     assert sent[0].text.startswith("Check-in: how many steps so far today?")
     reply = await bot.reply("6400")
-    assert reply.startswith("1,600 steps to your 8,000: 16 min of brisk walking")
+    assert after_logged(reply).startswith("1,600 steps to your 8,000: 16 min of brisk walking")
     assert stored(world.data, 1)[2][-1]["steps"] == 6400
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.flowkit import FakeClock, Runner, started_app, stopped_app
+from tests.flowkit import FakeClock, Runner, after_logged, started_app, stopped_app
 from tests.offline import Call, RecordingRequest
 
 
@@ -90,10 +90,10 @@ async def test_guided_run_reads_pain_like_free_text(
     runner: tuple[Runner, FakeClock, RecordingRequest], phrase: str
 ) -> None:
     bot, _, _ = runner
-    free = await bot.reply(f"easy 5 km 30 min, {phrase}")
+    free = after_logged(await bot.reply(f"easy 5 km 30 min, {phrase}"))
     assert free.startswith(f"Pain ({phrase}) comes first")
     await bot.say("/run")
     for answer in ("easy", "5", "30 min", "skip"):
         await bot.say(answer)
-    guided = await bot.reply(phrase)
+    guided = after_logged(await bot.reply(phrase))
     assert guided.startswith(f"Pain ({phrase}) comes first")

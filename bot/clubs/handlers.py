@@ -79,8 +79,9 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
         return replies, bool(settings and settings.private_chat and not settings.blocked)
 
     replies, private = await svc.repo.transact(user.id, log)
-    if not replies[0].buttons:  # not logged: the reason, here
-        await say(update, context, replies[0].text)
+    if not replies[0].text.startswith("Logged: "):
+        # Not logged: the reason, or a question first (its buttons answer it here).
+        await send_to(context.bot, chat.id, replies)
         return
     name = display_name(user)
     if private:
@@ -90,9 +91,12 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
             return
         except Forbidden:
             pass
-    headline = replies[0].text.splitlines()[0]
+    logged, advice = replies[0].text.splitlines()[:2]
     link = deep_link(context.bot.username, chat.id)
-    await say(update, context, f"Logged for {name}: {headline}\nMore in a private chat: {link}")
+    what = logged.removeprefix("Logged: ")
+    await say(
+        update, context, f"Logged for {name}: {what}\n{advice}\nMore in a private chat: {link}"
+    )
 
 
 group_run = _log_from_group(Flow.RUN)
