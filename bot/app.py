@@ -27,7 +27,7 @@ from bot import steps, texts
 from bot.account import data as account_data
 from bot.account import onboarding
 from bot.account.fields import Field
-from bot.chat import Who
+from bot.chat import Who, private_only
 from bot.clubs import handlers as clubs
 from bot.clubs import membership
 from bot.clubs.schedule import ClubIndex, ClubSource
@@ -106,6 +106,7 @@ def _buttons() -> dict[Prefix, Callback]:
         Prefix.BODY: reporting.body_button,
         Prefix.CONFIRM: reporting.confirm_button,
         Prefix.PAIN: reporting.pain_button,
+        Prefix.CHOICE: reporting.choice_button,
     }
 
 
@@ -123,6 +124,7 @@ def router() -> Router:
         Flow.STEPS: steps.steps_answer,
         Flow.BODY: reporting.body_answer,
         Flow.CONFIRM: reporting.confirm_answer,
+        Flow.CHOICE: reporting.choice_answer,
     }
     return Router(answers, reporting.free_text)
 
@@ -149,7 +151,7 @@ def register_handlers(app: WalkApp) -> None:
     app.add_handler(ChatMemberHandler(membership.bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migrated))
     for prefix, callback in _buttons().items():
-        app.add_handler(CallbackQueryHandler(callback, pattern=pattern(prefix)))
+        app.add_handler(CallbackQueryHandler(private_only(callback), pattern=pattern(prefix)))
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, onboarding.location_message))
     text = PRIVATE & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text, router().text_message))

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from telegram import CallbackQuery, Update
 
-from bot.context import WalkContext
+from bot.context import Callback, WalkContext
 from bot.conversation import Prefix
 from bot.replies import Reply
 from bot.sending import send_to
@@ -64,6 +64,22 @@ async def clear_buttons(query: CallbackQuery) -> None:
     """Take the buttons off an answered question so it can't be answered twice."""
     if query.message is not None and getattr(query.message, "reply_markup", None) is not None:
         await query.edit_message_reply_markup(reply_markup=None)
+
+
+def private_only(callback: Callback) -> Callback:
+    """A button handler that acts only in the runner's private chat: in a group the one
+    who taps is not the one the button was for (and ids are per runner)."""
+
+    async def guarded(update: Update, context: WalkContext) -> None:
+        chat = update.effective_chat
+        if chat is not None and chat.type != "private":
+            if update.callback_query is not None:
+                await update.callback_query.answer("That works in your private chat with me.")
+            return
+        await callback(update, context)
+
+    guarded.__doc__ = callback.__doc__
+    return guarded
 
 
 async def tapped(update: Update, prefix: Prefix, clear: bool = True) -> str:

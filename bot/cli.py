@@ -23,6 +23,7 @@ from bot.settings import SettingsError, data_dir_setting, load_settings
 from coach_rules import History, ParseError, Profile, Units, evaluate, explain, parse_report, render
 from coach_rules.explain import logged_line, source_table
 from coach_rules.params import DEFAULT_PARAMS
+from coach_rules.validate import Ask
 
 # The commands that talk to (or check) the bot, and so need the settings, a token among them.
 NEEDS_SETTINGS = ("run", "check", "health")
@@ -61,6 +62,10 @@ def _prescribe(args: argparse.Namespace) -> int:
     report = parse_report(" ".join(args.report), units, now)
     if isinstance(report, ParseError):
         print(f"walk-coach: {report.message}", file=sys.stderr)
+        return 2
+    if isinstance(report, Ask):
+        readings = "; ".join(f"'{words}'" for _, words in report.options)
+        print(f"walk-coach: {report.question} Say which: {readings}", file=sys.stderr)
         return 2
     profile = Profile(units=units, step_goal=args.goal, weight_kg=args.weight)
     prescription = evaluate(report, History(), profile, now)

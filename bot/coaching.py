@@ -34,11 +34,20 @@ from coach_rules import (
 from coach_rules import answers as _answers
 from coach_rules import checkins as _checkins
 from coach_rules.explain import describe_activity, logged_line, tip_with_sources
-from coach_rules.feel import Body, BodyReading, Feel, read_body, read_feel, says_pain_is_gone
+from coach_rules.feel import (
+    Body,
+    BodyReading,
+    Feel,
+    read_body,
+    read_body_answer,
+    read_feel,
+    says_pain_is_gone,
+)
 from coach_rules.models import DaySteps, OpenPain
 from coach_rules.params import DEFAULT_PARAMS
 from coach_rules.parser import parse_distance, parse_duration
 from coach_rules.tips import next_tip
+from coach_rules.validate import Ask
 from coach_rules.validate import check_day as _check_day
 from coach_rules.weekly import render_week
 
@@ -64,6 +73,7 @@ __all__ = [
     "describe_activity",
     "explain",
     "read_body",
+    "read_body_answer",
     "read_feel",
     "render",
     "render_week",
@@ -103,9 +113,10 @@ def history_for(tx: UserTx, now: datetime, last_tip_id: str | None = None) -> Hi
 # ---- reading what the runner typed ----
 
 
-def read_report(text: str, settings: UserSettings, now: datetime) -> Report | ParseError:
-    """A report in the runner's words (`now` in their zone), or why it can't be read."""
-    return parse_report(text, settings.units, now)
+def read_report(text: str, settings: UserSettings, now: datetime) -> Report | ParseError | Ask:
+    """A report in the runner's words (`now` in their zone), why it can't be read, or the
+    question to ask when two readings are both plausible."""
+    return parse_report(text, settings.units, now, day_first=settings.day_first)
 
 
 def read_distance(text: str, units: Units) -> float | ParseError:

@@ -21,6 +21,7 @@ class Flow(StrEnum):
     STEPS = "steps"  # /steps without words, or the daily nudge's question
     BODY = "body"  # "tired muscles, or pain in one spot?" before a report is stored
     CONFIRM = "confirm"  # "was it really that day?" before an implausible day is stored
+    CHOICE = "choice"  # two plausible readings ("1:05": 1 h 05 or 1 min 05?): pick one
 
 
 class RunStep(StrEnum):
@@ -56,6 +57,7 @@ class Prefix(StrEnum):
     BODY = "body"  # body:sore | body:pain, the answer to the BODY flow's question
     PAIN = "pain"  # pain:gone | pain:still, under anything said while a pain is open
     CONFIRM = "confirm"  # confirm:yes | confirm:no, the CONFIRM flow's answer
+    CHOICE = "choice"  # choice:<n>, the CHOICE flow's answer (the n-th reading)
 
 
 def data(prefix: Prefix, *parts: object) -> str:

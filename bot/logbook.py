@@ -7,7 +7,7 @@ Undo entry and the message key that keeps a redelivered message from logging twi
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 from bot import coaching, texts
@@ -17,6 +17,7 @@ from bot.conversation import ASK, Flow, Prefix, data
 from bot.replies import Button, Reply
 from bot.storage import Draft, UserSettings, UserState, UserTx
 from coach_rules import DaySteps, ParseError, Prescription, Report, Run, Walk
+from coach_rules.validate import Ask
 
 UNDO_DEPTH = 20
 DONE_MEMORY = 50
@@ -144,12 +145,32 @@ DAY_BUTTONS = (
 )
 
 
-def _ask_first(tx: UserTx, flow: Flow, text: str, question: Reply) -> list[Reply]:
-    """Keep the words and ask before anything is stored."""
+# The questions asked about a report before it is stored; answering one resumes whatever
+# question was pending before it (onboarding, a guided /run).
+REPORT_QUESTIONS = (Flow.BODY.value, Flow.CONFIRM.value, Flow.CHOICE.value)
+
+
+def _ask_first(
+    tx: UserTx, flow: Flow, text: str, question: Reply, extra: dict[str, object] | None = None
+) -> list[Reply]:
+    """Keep the words and ask before anything is stored; an earlier question waits."""
     state = tx.state()
-    state.draft = Draft(flow.value, ASK, {"text": text})
+    earlier = state.draft
+    if earlier is not None and earlier.flow in REPORT_QUESTIONS:
+        resume = earlier.data.get("resume")
+    else:
+        resume = asdict(earlier) if earlier else None
+    state.draft = Draft(flow.value, ASK, {"text": text, "resume": resume, **(extra or {})})
     tx.put_state(state)
     return [question]
+
+
+def end_question(tx: UserTx, draft: Draft) -> None:
+    """The report question is answered: the question pending before it (if any) resumes."""
+    state = tx.state()
+    resume = draft.data.get("resume")
+    state.draft = Draft(**resume) if isinstance(resume, dict) else None
+    tx.put_state(state)
 
 
 def _without_report(
@@ -196,19 +217,54 @@ def parse_and_log(
     settings = settings_for(tx, who_)
     now = coaching.now_for(settings, now_utc)
     report = coaching.read_report(text, settings, now)
+    if isinstance(report, Ask):
+        return _offer(tx, report)
     if isinstance(report, ParseError):
         return _without_report(tx, text, report, now, body)
     said = body or coaching.read_body(text).kind
     if said is coaching.Body.ASK:
         return _ask_first(tx, Flow.BODY, text, Reply(BODY_QUESTION, BODY_BUTTONS))
-    if body is not None and isinstance(report, Run | Walk):
-        words = coaching.read_body(text).note  # "a bit achy": shown back in the reply
-        pain, sore = body is coaching.Body.PAIN, body is coaching.Body.SORENESS
-        report = replace(report, pain=pain, sore=sore, note=words or report.note)
+    if body is not None:
+        report = _with_body(report, body, coaching.read_body(text).note)
     implausible = None if day_confirmed else coaching.check_day(tx, report, settings.units)
     if implausible:
-        return _ask_first(tx, Flow.CONFIRM, text, Reply(implausible.message, DAY_BUTTONS))
+        # The body answer (if any) is kept: "yes, log it" must not ask it again.
+        extra: dict[str, object] = {"body": body.value if body else None}
+        return _ask_first(tx, Flow.CONFIRM, text, Reply(implausible.message, DAY_BUTTONS), extra)
     return [log_report(tx, settings, report, now, ends_question, who_.message_key)]
+
+
+def _with_body(report: Report, body: Body, words: str) -> Report:
+    """The report with the runner's answer to "tired muscles, or pain in one spot?"."""
+    pain, sore = body is coaching.Body.PAIN, body is coaching.Body.SORENESS
+    if isinstance(report, Run | Walk):
+        return replace(report, pain=pain, sore=sore, note=words or report.note)
+    if pain:
+        return replace(report, pain=True, note=words or report.note)
+    return report
+
+
+def _offer(tx: UserTx, ask: Ask) -> list[Reply]:
+    """Two plausible readings: ask, with one button each; nothing stored yet."""
+    options = [[label, words] for label, words in ask.options]
+    extra: dict[str, object] = {"options": options, "dates": "Which day" in ask.question}
+    buttons = tuple(
+        Button(label, data(Prefix.CHOICE, i)) for i, (label, _) in enumerate(ask.options)
+    )
+    return _ask_first(tx, Flow.CHOICE, "", Reply(ask.question, (buttons,)), extra)
+
+
+def choose(tx: UserTx, who_: Who, draft: Draft, index: int, now_utc: datetime) -> list[Reply]:
+    """The runner picked a reading: log it (and, for a date, remember how they write one)."""
+    options = draft.data.get("options") or []
+    end_question(tx, draft)
+    if not 0 <= index < len(options):
+        return [Reply(texts.STALE_BUTTON)]
+    if draft.data.get("dates"):
+        settings = settings_for(tx, who_)
+        settings.day_first = index == 0  # the first reading offered is the day-first one
+        remember(tx, settings)
+    return parse_and_log(tx, who_, str(options[index][1]), now_utc)
 
 
 def pain_answer(tx: UserTx, gone: bool, now: datetime) -> list[Reply]:

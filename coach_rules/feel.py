@@ -135,6 +135,11 @@ def read_body(text: str) -> BodyReading:
 
 # Answers that mean "nothing to report" to "How do your legs feel?".
 FINE_ANSWERS = frozenset({"ok", "okay", "good", "all good", "fine", "great", "fresh"})
+# Said of the legs (the question names them), these words are soreness on their own.
+_LEGS_WORDS = r"\b(?:tired|heavy|dead|wobbly|jelly|stiff|tight|knackered|fatigued)\b"
+# Answers to "tired muscles, or pain in one spot?".
+_MUSCLES_ANSWER = r"\b(?:tired|muscles?|soreness|sore muscles|doms|just sore|general)\b"
+_SPOT_ANSWER = r"\b(?:one spot|a spot|pain|injur\w*|spot)\b"
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,19 @@ def read_feel(answer: str) -> Feel:
     if low in ("pain", "sore"):
         return Feel(pain=low == "pain", sore=low == "sore")
     body = read_body(text)
+    if body.kind is Body.NEITHER and re.search(_LEGS_WORDS, low):
+        return Feel(sore=True, note=text[:NOTE_LENGTH])
     return Feel(body.pain, body.sore, text[:NOTE_LENGTH], unsure=body.kind is Body.ASK)
+
+
+def read_body_answer(answer: str) -> Body | None:
+    """An answer to "tired muscles, or pain in one spot?": which one, or None (unclear)."""
+    low = _clean(answer)
+    if re.search(_SPOT_ANSWER, low) or re.search(_SPOT, low) or read_body(answer).pain:
+        return Body.PAIN
+    if re.search(_MUSCLES_ANSWER, low) or re.search(_GENERAL, low) or read_body(answer).sore:
+        return Body.SORENESS
+    return None
 
 
 def says_pain_is_gone(text: str) -> bool:

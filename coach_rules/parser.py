@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from coach_rules.dates import DayChoice, NotADay, day_words, read_day
 from coach_rules.feel import read_body
 from coach_rules.models import DaySteps, Report, Run, RunKind, Walk
 from coach_rules.params import DEFAULT_BOUNDS, Bounds
 from coach_rules.units import METRES_PER_KM, METRES_PER_MILE, Units, format_number, to_metres
-from coach_rules.validate import ParseError, check_text, validate
+from coach_rules.validate import Ask, ParseError, check_text, validate
 
 _NUM = r"[0-9]+(?:[.,][0-9]+)?"
 _MAX_DIGITS = 9
@@ -40,13 +41,22 @@ _KIND_WORDS: dict[str, RunKind] = {
     "parkrun": RunKind.RACE,
     "recovery": RunKind.RECOVERY,
 }
-_RUN_WORDS = r"\b(?:ran|run|runs|running|jog|jogged|jogging)\b"
+_RUN_WORDS = (
+    r"\b(?:ran|run|runs|running|jog|jogged|jogging|treadmill|trail|parkrun|intervals|tempo"
+    r"|fartlek|race|raced|marathon)\b"
+)
 _WALK_WORDS = r"\b(?:walk|walked|walking|walks|hike|hiked|hiking|stroll|strolled)\b"
+# Named distances: a half, a marathon, a parkrun (always 5 km, always a race).
+_NAMED = (
+    (r"\bhalf[- ]?marathon\b|\bhm\b|\ba half\b|\bhalf\b", HALF_MARATHON_M),
+    (r"\bmarathon\b", MARATHON_M),
+    (r"\bparkrun\b", 5000.0),
+)
 
 
 @dataclass
 class _Scan:
-    """Text being consumed: each recognised piece is blanked so nothing counts twice."""
+    """The message, with each recognised piece blanked out once it is taken."""
 
     text: str
     found: dict[str, str] = field(default_factory=dict)
@@ -60,66 +70,137 @@ class _Scan:
 
 
 def _number(raw: str) -> float:
-    """'3,2' is 3.2 (decimal comma); '12,000' is 12000 (thousands)."""
-    if re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+", raw):
-        return float(raw.replace(",", ""))
+    """'3,2' is 3.2 (decimal comma); '12,000' and '12 000' are 12000 (thousands)."""
+    if re.fullmatch(r"[0-9]{1,3}(?:[, ][0-9]{3})+", raw):
+        return float(re.sub(r"[, ]", "", raw))
     return float(raw.replace(",", "."))
 
 
-def _when(scan: _Scan, now: datetime) -> datetime | ParseError:
-    if scan.take(r"\byesterday\b"):
-        return now - timedelta(days=1)
-    ago = scan.take(r"\b([0-9]{1,4}) days? ago\b")
-    if ago:
-        return now - timedelta(days=int(ago.group(1)))
-    iso = scan.take(r"\b(?:on )?([0-9]{4})-([0-9]{2})-([0-9]{2})\b")
-    if iso:
-        try:
-            day = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        except ValueError:
-            return ParseError(f"{iso.group(0).strip()} is not a date I know. Use YYYY-MM-DD.")
-        return datetime.combine(day, now.timetz())
-    scan.take(r"\btoday\b")
-    return now
+def _when(scan: _Scan, now: datetime, day_first: bool | None) -> datetime | ParseError | DayChoice:
+    reading = read_day(scan.text, now.date(), day_first)
+    for words in day_words(scan.text):
+        scan.take(re.escape(words))
+    if reading is None:
+        return now
+    if isinstance(reading, NotADay):
+        return ParseError(reading.message)
+    if isinstance(reading, DayChoice):
+        return reading
+    return datetime.combine(reading, now.timetz())
 
 
 # "+1500 steps", "another 1500 steps", "1500 more steps": to add to the day's count.
 _ADDED_STEPS = (
-    rf"(?:\+\s*|\banother\s+|\badd(?:ed)?\s+|\bextra\s+){_NUM}\s*k?\s*(?:more\s+)?steps?\b"
-    rf"|\b{_NUM}\s*k?\s*(?:more|extra)\s+steps?\b"
+    rf"(?:\+\s*|\banother\s+|\badd(?:ed)?\s+|\bextra\s+){_NUM}\s*(?:k\s*)?(?:more\s+)?steps?\b"
+    rf"|\b{_NUM}\s*(?:k\s*)?(?:more|extra)\s+steps?\b"
 )
+_STEP_COUNT = r"([0-9]{1,3}(?:[ ,.][0-9]{3})+|[0-9]+(?:[.,][0-9]+)?)"
 
 
-def _steps(scan: _Scan) -> int | None:
-    match = scan.take(rf"\b({_NUM})\s*(k?)\s*(?:more\s+|extra\s+)?steps?\b") or scan.take(
-        rf"\bsteps?\s*:?\s*({_NUM})\s*(k?)\b"
+def _steps(scan: _Scan) -> int | Ask | None:
+    match = scan.take(
+        rf"(?<![0-9:.,])(?:\+\s*)?{_STEP_COUNT}\s*(?:(k)\s*)?(?:more\s+|extra\s+)?steps?\b"
+    ) or scan.take(rf"\bsteps?\s*:?\s*{_STEP_COUNT}\s*(k)?\b")
+    if not match:
+        return None
+    raw, thousands = match.group(1), bool(match.group(2))
+    if re.fullmatch(r"[0-9]{1,3}\.[0-9]{3}", raw) and not thousands:
+        # "10.000 steps": ten thousand written the European way, or ten? Ask.
+        whole, dotted = int(raw.replace(".", "")), float(raw)
+        return Ask(
+            f"{raw} steps: {whole:,} or {dotted:g}?",
+            ((f"{whole:,} steps", f"{whole} steps"), (f"{dotted:g} steps", f"{dotted:g} steps")),
+        )
+    value = (
+        _number(raw.replace(".", ",") if thousands else raw.replace(".", ""))
+        if "." in raw
+        else _number(raw)
+    )
+    return round(value * (1000 if thousands else 1))
+
+
+def _pace(scan: _Scan, units: Units) -> float | None:
+    """'@ 8:30/mi', '5:15/km', '5:12 min/km', '9:30 pace': seconds per metre."""
+    unit = r"(km|k|kilometre|kilometer|mi|mile)"
+    match = scan.take(
+        rf"(?:(?:@|\bat\b)\s*)?\b([0-9]{{1,2}}):([0-5][0-9])\s*(?:min(?:utes)?)?\s*"
+        rf"(?:/|\bper\b|\ba\b)\s*{unit}\b"
+    ) or scan.take(
+        r"(?:(?:@|\bat\b)\s*)?\b([0-9]{1,2}):([0-5][0-9])\s*(?:min(?:utes)?\s*)?(pace)\b"
     )
     if not match:
         return None
-    value = _number(match.group(1)) * (1000 if match.group(2) else 1)
-    return round(value)
+    seconds = int(match.group(1)) * 60 + int(match.group(2))
+    unit_word = match.group(3)
+    per = units if unit_word == "pace" else (Units.MI if unit_word.startswith("mi") else Units.KM)
+    return seconds / (METRES_PER_MILE if per is Units.MI else METRES_PER_KM)
+
+
+def _repeats(scan: _Scan) -> float | None:
+    """'8x400m', '6 x 800 m', '10x200', '5x1k', '4 x 1 mile': the reps' total distance."""
+    match = scan.take(
+        "\\b([0-9]{1,2})\\s*[x\u00d7*]\\s*([0-9]+(?:[.,][0-9]+)?)\\s*"
+        r"(m|metres|meters|k|km|mi|mile|miles)?\b"
+    )
+    if not match:
+        return None
+    reps, each, unit = int(match.group(1)), _number(match.group(2)), match.group(3) or "m"
+    if unit in ("k", "km"):
+        each *= METRES_PER_KM
+    elif unit.startswith("mi"):
+        each *= METRES_PER_MILE
+    return reps * each
+
+
+def _clock_with_unit(scan: _Scan) -> int | None:
+    """'1:05:00'; '1:05 h' (hours and minutes); '52:30 min' (minutes and seconds)."""
+    hms = scan.take(r"\b([0-9]{1,2}):([0-5][0-9]):([0-5][0-9])\b")
+    if hms:
+        h, m, s = (int(g) for g in hms.groups())
+        return h * 3600 + m * 60 + s
+    clock_h = scan.take(r"\b([0-9]{1,2}):([0-5][0-9])\s*(?:h|hr|hrs|hours?)\b")
+    if clock_h:
+        return int(clock_h.group(1)) * 3600 + int(clock_h.group(2)) * 60
+    clock_m = scan.take(r"\b([0-9]{1,3}):([0-5][0-9])\s*(?:min|mins|minutes?)\b")
+    if clock_m:
+        return int(clock_m.group(1)) * 60 + int(clock_m.group(2))
+    return None
 
 
 def _duration(scan: _Scan) -> tuple[int | None, tuple[int, int] | None]:
     """Seconds when unambiguous, else the two parts of an 'a:b' to resolve later."""
-    hms = scan.take(r"\b([0-9]{1,2}):([0-5][0-9]):([0-5][0-9])\b")
-    if hms:
-        h, m, s = (int(g) for g in hms.groups())
-        return h * 3600 + m * 60 + s, None
+    with_unit = _clock_with_unit(scan)
+    if with_unit is not None:
+        return with_unit, None
     h_m = scan.take(
         r"\b([0-9]{1,2})\s*(?:h|hr|hrs|hours?)\s*([0-9]{1,2})\s*(?:m|min|mins|minutes?)?(?![0-9])"
         + _NOT_A_DISTANCE
     )
     if h_m:
         return int(h_m.group(1)) * 3600 + int(h_m.group(2)) * 60, None
+    if scan.take(r"\b(?:an|one) hour\b"):
+        return 3600, None
+    if scan.take(r"\bhalf an hour\b"):
+        return 1800, None
     hours = scan.take(rf"\b({_NUM})\s*(?:h|hr|hrs|hours?)\b")
     if hours:
         return round(_number(hours.group(1)) * 3600), None
+    m_s = scan.take(r"\b([0-9]{1,3})\s*(?:m|min|')\s*([0-5]?[0-9])\s*(?:s|sec|secs|\"|'')(?![a-z])")
+    if m_s:
+        return int(m_s.group(1)) * 60 + int(m_s.group(2)), None
     mins = scan.take(
-        rf"\b({_NUM})\s*(?:m|min|mins|minutes?)\b(?:\s*([0-9]{{1,2}})\s*(?:s|sec|secs|seconds?)\b)?"
+        rf"\b({_NUM})\s*(?:min|mins|minutes?|')(?![a-z])"
+        r"(?:\s*([0-9]{1,2})\s*(?:s|sec|secs|seconds?)\b)?"
     )
     if mins:
         return round(_number(mins.group(1)) * 60) + int(mins.group(2) or 0), None
+    # 'm' alone is minutes under 100 ('45m'); from 100 on it is metres ('400m').
+    short = scan.take(r"\b([0-9]{1,2})\s*m\b")
+    if short:
+        return int(short.group(1)) * 60, None
+    secs = scan.take(r"\b([0-9]{1,4})\s*(?:s|sec|secs|seconds?)\b")
+    if secs:
+        return int(secs.group(1)), None
     clock = scan.take(r"(?<![0-9:])([0-9]{1,3}):([0-5][0-9])(?![0-9:])")
     if clock:
         return None, (int(clock.group(1)), int(clock.group(2)))
@@ -127,17 +208,18 @@ def _duration(scan: _Scan) -> tuple[int | None, tuple[int, int] | None]:
 
 
 def _distance(scan: _Scan, units: Units) -> float | None:
-    if scan.take(r"\bhalf[- ]?marathon\b|\bhm\b"):
-        return HALF_MARATHON_M
-    if scan.take(r"\bmarathon\b"):
-        return MARATHON_M
+    for pattern, named in _NAMED:
+        if scan.take(pattern):
+            return named
     km = scan.take(rf"\b({_NUM})\s*(?:km|kms|k|kilomet(?:er|re)s?)\b")
     if km:
         return _number(km.group(1)) * METRES_PER_KM
     mi = scan.take(rf"\b({_NUM})\s*(?:mi|mile|miles)\b")
     if mi:
         return _number(mi.group(1)) * METRES_PER_MILE
-    metres = scan.take(rf"\b({_NUM})\s*(?:metres|meters|metre|meter)\b")
+    metres = scan.take(
+        r"\b([0-9]{1,3}(?:[ ,][0-9]{3})+|[0-9]+)\s*(?:metres|meters|metre|meter|m)\b"
+    )
     if metres:
         return _number(metres.group(1))
     if scan.take(r"\ba mile\b"):
@@ -157,19 +239,22 @@ def _effort(scan: _Scan) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _kind(scan: _Scan, distance_word: bool) -> RunKind | None:
+def _kind(scan: _Scan, race_distance: bool) -> RunKind | None:
     for word, kind in _KIND_WORDS.items():
         if scan.take(rf"\b{word}\b"):
             return kind
-    return RunKind.RACE if distance_word else None
+    return RunKind.RACE if race_distance else None
 
 
-def _resolve_clock(parts: tuple[int, int], distance_m: float | None, walk: bool) -> int:
-    """'a:b' as m:ss or h:mm: whichever gives a believable pace, m:ss when both do."""
+def _resolve_clock(parts: tuple[int, int], distance_m: float | None, walk: bool) -> int | None:
+    """'a:b' as m:ss or h:mm: whichever gives a believable pace, m:ss when both do; None
+    when there is no distance to judge by and both are believable (1:05: ask)."""
     a, b = parts
     as_mmss, as_hmm = a * 60 + b, a * 3600 + b * 60
     if not distance_m or distance_m <= 0:
-        return as_hmm if a <= 3 else as_mmss
+        if walk:
+            return as_hmm if a <= 3 else as_mmss
+        return None if 1 <= a <= 3 else (as_hmm if a == 0 else as_mmss)
     fastest, slowest = (6.0, 30.0) if walk else (2.5, 15.0)  # minutes per km
     pace = as_mmss / 60 / (distance_m / METRES_PER_KM)
     if fastest <= pace <= slowest:
@@ -182,12 +267,14 @@ def _resolve_clock(parts: tuple[int, int], distance_m: float | None, walk: bool)
 
 @dataclass(frozen=True)
 class _Pieces:
+    text: str
     at: datetime
     steps: int | None
     added: bool
     seconds: int | None
     clock: tuple[int, int] | None
     distance_m: float | None
+    pace: float | None
     effort: int | None
     kind: RunKind | None
     is_walk: bool
@@ -197,75 +284,141 @@ class _Pieces:
     note: str
 
 
-def _pieces(text: str, units: Units, now: datetime) -> _Pieces | ParseError:
-    low = text.lower()
+def _guard(low: str) -> ParseError | None:
     if re.search(r"(?:^|[\s(])-\s*[0-9]", low):
         return ParseError("Negative numbers don't fit here. Try 'ran 5 km 28 min'.")
     if re.search(rf"[0-9]{{{_MAX_DIGITS + 1},}}", low):
         return ParseError("One of those numbers is far too large. Try 'ran 5 km 28 min'.")
+    return None
+
+
+def _day_choice(text: str, choice: DayChoice) -> Ask:
+    """'03/04': which day? Each reading as the message with an unambiguous date."""
+    written = re.search(r"\b(?:on )?[0-9]{1,2}/[0-9]{1,2}(?:/[0-9]{2,4})?\b", text.lower())
+    span = written.span() if written else (len(text), len(text))
+
+    def rewritten(day: date) -> str:
+        return f"{text[: span[0]]} on {day.isoformat()} {text[span[1] :]}".strip()
+
+    a, b = choice.first, choice.second
+    return Ask(
+        f"Which day: {a:%a %d %b} or {b:%a %d %b}?",
+        ((f"{a:%a %d %b}", rewritten(a)), (f"{b:%a %d %b}", rewritten(b))),
+    )
+
+
+def _pieces(
+    text: str, units: Units, now: datetime, day_first: bool | None
+) -> _Pieces | ParseError | Ask:
+    # One space for any run of blanks: no pattern then scans a long run more than once.
+    low = re.sub(r"\s+", " ", text.lower().replace("\u2019", "'"))
+    error = _guard(low)
+    if error:
+        return error
     scan = _Scan(low)
-    at = _when(scan, now)
+    at = _when(scan, now, day_first)
     if isinstance(at, ParseError):
         return at
+    if isinstance(at, DayChoice):
+        return _day_choice(text, at)
     body = read_body(text)
+    repeats = _repeats(scan)
+    pace = _pace(scan, units)
     added = bool(re.search(_ADDED_STEPS, low))
     steps = _steps(scan)
+    if isinstance(steps, Ask):
+        return steps
     seconds, clock = _duration(scan)
     effort = _effort(scan)
-    distance_word = bool(re.search(r"\bmarathon\b|\bhm\b", scan.text))
+    race_distance = bool(re.search(r"\bmarathon\b|\bhm\b|\bparkrun\b|\bhalf\b", scan.text))
     is_walk = bool(re.search(_WALK_WORDS, low))
-    is_run = bool(re.search(_RUN_WORDS, low))
-    distance = _distance(scan, units) if (is_walk or is_run or steps is None) else None
-    kind = _kind(scan, distance_word)
+    is_run = bool(re.search(_RUN_WORDS, low)) or repeats is not None
+    distance = repeats
+    if distance is None and (is_walk or is_run or steps is None):
+        distance = _distance(scan, units)
+    kind = _kind(scan, race_distance)
+    if repeats is not None and kind is None:
+        kind = RunKind.INTERVALS
+    note = body.note if body.pain or body.sore else ""
     return _Pieces(
+        text,
         at,
         steps,
         added,
         seconds,
         clock,
         distance,
+        pace,
         effort,
         kind,
         is_walk,
         is_run,
         body.pain,
         body.sore,
-        body.note if body.pain or body.sore else "",
+        note,
     )
 
 
-def _build(p: _Pieces) -> Report | ParseError:
+def _clock_question(p: _Pieces) -> Ask:
+    assert p.clock is not None
+    a, b = p.clock
+    base = re.sub(rf"\b{a}:{b:02d}\b", "{}", p.text, count=1)
+    hours, minutes = f"{a}:{b:02d}:00", f"0:{a:02d}:{b:02d}"
+    return Ask(
+        f"{a}:{b:02d}: {a} h {b:02d} min, or {a} min {b:02d} s?",
+        (
+            (f"{a} h {b:02d} min", base.format(hours)),
+            (f"{a} min {b:02d} s", base.format(minutes)),
+        ),
+    )
+
+
+def _build(p: _Pieces) -> Report | ParseError | Ask:
     walk = p.is_walk and not p.is_run
-    if p.steps is not None and not walk and p.seconds is None and p.clock is None:
+    no_time = p.seconds is None and p.clock is None
+    if p.steps is not None and no_time and (not walk or p.distance_m is None):
         return DaySteps(p.at, p.steps, p.added, p.pain, p.note if p.pain else "")
     seconds = p.seconds
     if seconds is None and p.clock is not None:
         seconds = _resolve_clock(p.clock, p.distance_m, walk)
+        if seconds is None:
+            return _clock_question(p)
+    distance = p.distance_m
+    if p.pace:
+        if seconds is None and distance:
+            seconds = round(distance * p.pace)
+        elif distance is None and seconds:
+            distance = round(seconds / p.pace, 1)
     if walk:
         if seconds is None:
             return ParseError("How long did you walk? Try 'walked 45 min 3.2 km'.")
-        return Walk(p.at, seconds, p.distance_m, p.steps, p.pain, p.sore, p.note)
-    if p.distance_m is None and seconds is None:
+        return Walk(p.at, seconds, distance, p.steps, p.pain, p.sore, p.note)
+    if distance is None and seconds is None:
         return ParseError(
             "I couldn't find a distance or a time in that. Try 'ran 10 km 52:30',"
             " 'walked 45 min' or '7400 steps'.",
             unrecognised=True,
         )
-    return Run(p.at, p.distance_m, seconds, p.kind, p.effort, p.pain, p.sore, p.note)
+    return Run(p.at, distance, seconds, p.kind, p.effort, p.pain, p.sore, p.note)
 
 
 def parse_report(
-    text: str, units: Units, now: datetime, bounds: Bounds = DEFAULT_BOUNDS
-) -> Report | ParseError:
-    """The report a runner typed, or a ParseError saying what was wrong."""
+    text: str,
+    units: Units,
+    now: datetime,
+    bounds: Bounds = DEFAULT_BOUNDS,
+    day_first: bool | None = None,
+) -> Report | ParseError | Ask:
+    """The report a runner typed, a ParseError saying what was wrong, or an Ask when two
+    readings are both plausible. `day_first`: how the runner writes 03/04, if known."""
     error = check_text(text, bounds)
     if error:
         return error
-    pieces = _pieces(text, units, now)
-    if isinstance(pieces, ParseError):
+    pieces = _pieces(text, units, now, day_first)
+    if isinstance(pieces, ParseError | Ask):
         return pieces
     report = _build(pieces)
-    if isinstance(report, ParseError):
+    if isinstance(report, ParseError | Ask):
         return report
     return validate(report, now, units, bounds) or report
 

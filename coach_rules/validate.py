@@ -19,6 +19,15 @@ class ParseError:
     unrecognised: bool = False
 
 
+@dataclass(frozen=True)
+class Ask:
+    """Two readings are both plausible: one short question, and each reading as the
+    words that mean it unambiguously (the bot offers them as buttons, never picks one)."""
+
+    question: str
+    options: tuple[tuple[str, str], ...]  # (button label, the message to read instead)
+
+
 def check_text(text: str, bounds: Bounds = DEFAULT_BOUNDS) -> ParseError | None:
     """Empty or over-long messages."""
     if not text.strip():

@@ -28,6 +28,7 @@ BRIDGE = "bot.coaching"
 DOMAIN_TYPES = {
     "Activity",
     "Advice",
+    "Ask",
     "DaySteps",
     "History",
     "OpenPain",

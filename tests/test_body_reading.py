@@ -23,6 +23,7 @@ from coach_rules import (
 )
 from coach_rules.feel import Body, read_body, says_pain_is_gone
 from coach_rules.models import OpenPain
+from coach_rules.validate import Ask
 from tests.conftest import NOW
 
 PAIN, SORE, NEITHER, ASK = Body.PAIN, Body.SORENESS, Body.NEITHER, Body.ASK
@@ -140,7 +141,7 @@ def test_in_a_step_report(phrase: str, kind: Body) -> None:
 )
 def test_pain_in_any_report_is_answered_pain_first_only(report: str) -> None:
     parsed = parse_report(report, Units.KM, NOW)
-    assert not isinstance(parsed, ParseError)
+    assert not isinstance(parsed, ParseError | Ask)
     prescription = evaluate(parsed, History(), Profile(), NOW)
     assert prescription.rule_ids == ("pain-first",)
     assert prescription.items[0].sources == ("B4", "B5")

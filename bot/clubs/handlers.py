@@ -74,16 +74,22 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
     now = svc.clock()
 
     def log(tx: UserTx) -> tuple[list[Reply], bool]:
+        before = tx.state().draft
         replies = logbook.command_report(tx, w, flow, args, now)
         settings = tx.settings()
-        return replies, bool(settings and settings.private_chat and not settings.blocked)
+        private = bool(settings and settings.private_chat and not settings.blocked)
+        if replies[0].buttons and not replies[0].text.startswith("Logged: ") and not private:
+            # A question first, and no private chat to ask it in: nothing waits for it.
+            state = tx.state()
+            state.draft = before
+            tx.put_state(state)
+        return replies, private
 
     replies, private = await svc.repo.transact(user.id, log)
-    if not replies[0].text.startswith("Logged: "):
-        # Not logged: the reason, or a question first (its buttons answer it here).
-        await send_to(context.bot, chat.id, replies)
-        return
     name = display_name(user)
+    if not replies[0].text.startswith("Logged: "):
+        await _not_logged(update, context, replies, private, name)
+        return
     if private:
         try:
             await send_to(context.bot, user.id, replies)
@@ -97,6 +103,27 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
     await say(
         update, context, f"Logged for {name}: {what}\n{advice}\nMore in a private chat: {link}"
     )
+
+
+async def _not_logged(
+    update: Update, context: WalkContext, replies: list[Reply], private: bool, name: str
+) -> None:
+    """The reason it was not logged, here; a question goes to the runner's private chat
+    (in the group anyone could tap its buttons, and the details are theirs)."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    if not replies[0].buttons:
+        await say(update, context, replies[0].text)
+        return
+    if private:
+        try:
+            await send_to(context.bot, user.id, replies)
+            await say(update, context, f"{name}, I have a quick question for you in private.")
+            return
+        except Forbidden:
+            pass
+    link = deep_link(context.bot.username, chat.id)
+    await say(update, context, f"{name}, I need to ask you something first: {link}")
 
 
 group_run = _log_from_group(Flow.RUN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from telegram import Update
@@ -10,10 +11,11 @@ from bot import coaching, logbook, texts
 from bot.chat import Who, respond, settings_for, tapped
 from bot.coaching import Body
 from bot.context import Callback, WalkContext
-from bot.conversation import Flow, Prefix
-from bot.replies import Reply
+from bot.conversation import Flow, Prefix, data
+from bot.replies import Button, Reply
 from bot.reporting import guided
 from bot.storage import Draft, UserTx
+from coach_rules import DaySteps, Run, Walk
 
 WALK_QUESTION = "How long did you walk, and how far? Like '45 min 3.2 km' or '30 min'."
 
@@ -66,48 +68,76 @@ async def why_command(update: Update, context: WalkContext) -> None:
 
 # ---- questions asked before a report is stored, and the pain buttons ----
 
-YES = frozenset({"yes", "y", "yep", "yeah", "yes, log it", "log it"})
-NO = frozenset({"no", "n", "nope", "no, drop it", "drop it"})
-SORE_ANSWERS = frozenset({"tired", "tired muscles", "muscles", "sore", "soreness", "sore muscles"})
-PAIN_ANSWERS = frozenset({"pain", "one spot", "pain in one spot", "a spot", "injury"})
+YES = frozenset({"yes", "y", "yep", "yeah", "yes please", "yes, log it", "log it", "sure"})
+NO = frozenset({"no", "n", "nope", "no thanks", "no, drop it", "drop it", "cancel"})
 
 
-def _end_question(tx: UserTx) -> None:
-    state = tx.state()
-    state.draft = None
-    tx.put_state(state)
+def _is_report(tx: UserTx, who_: Who, text: str, now_utc: datetime) -> bool:
+    """Whether the text is a new report in its own right (not an answer)."""
+    settings = settings_for(tx, who_)
+    reading = coaching.read_report(text, settings, coaching.now_for(settings, now_utc))
+    return isinstance(reading, Run | Walk | DaySteps)
 
 
-def _body_of(answer: str) -> Body | None:
-    low = answer.strip().lower()
-    if low in PAIN_ANSWERS or coaching.read_body(low).kind is Body.PAIN:
-        return Body.PAIN
-    if low in SORE_ANSWERS or coaching.read_body(low).kind is Body.SORENESS:
-        return Body.SORENESS
-    return None
+def _again(tx: UserTx, who_: Who, text: str, now_utc: datetime, question: Reply) -> list[Reply]:
+    """Not an answer: a new report is logged (the question still waits); else ask again."""
+    if _is_report(tx, who_, text, now_utc):
+        return logbook.parse_and_log(tx, who_, text, now_utc)
+    return [Reply(f"Sorry, I didn't catch that. {question.text}", question.buttons)]
 
 
 def body_answer(tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datetime) -> list[Reply]:
-    """'Tired muscles' or 'pain in one spot' (tapped or typed); anything else is a new message."""
-    body = _body_of(text)
-    _end_question(tx)
+    """'Tired muscles' or 'pain in one spot' (tapped or typed)."""
+    body = coaching.read_body_answer(text)
     if body is None:
-        return logbook.parse_and_log(tx, who_, text, now_utc)
+        return _again(tx, who_, text, now_utc, Reply(logbook.BODY_QUESTION, logbook.BODY_BUTTONS))
+    logbook.end_question(tx, draft)
     return logbook.parse_and_log(tx, who_, str(draft.data.get("text", "")), now_utc, body=body)
 
 
 def confirm_answer(
     tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datetime
 ) -> list[Reply]:
-    """Yes: log the run that made its day implausible; no: drop it; else a new message."""
-    low = text.strip().lower()
-    _end_question(tx)
-    if low in YES:
-        original = str(draft.data.get("text", ""))
-        return logbook.parse_and_log(tx, who_, original, now_utc, day_confirmed=True)
+    """Yes: log the run that made its day implausible; no: drop it."""
+    low = text.strip().lower().rstrip("!.")
+    if low not in YES | NO:
+        question = Reply("Log it anyway?", logbook.DAY_BUTTONS)
+        return _again(tx, who_, text, now_utc, question)
+    logbook.end_question(tx, draft)
     if low in NO:
         return [Reply("Dropped: nothing stored. Send it again with its day, like 'yesterday'.")]
-    return logbook.parse_and_log(tx, who_, text, now_utc)
+    said = draft.data.get("body")
+    body = Body(said) if isinstance(said, str) else None
+    original = str(draft.data.get("text", ""))
+    return logbook.parse_and_log(tx, who_, original, now_utc, body=body, day_confirmed=True)
+
+
+def choice_answer(tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datetime) -> list[Reply]:
+    """A typed answer to "which reading?": a button's words or its number; else a new message."""
+    low = text.strip().lower()
+    options = draft.data.get("options") or []
+    labels = [str(label).lower() for label, _ in options]
+    if low in labels:
+        return logbook.choose(tx, who_, draft, labels.index(low), now_utc)
+    if re.fullmatch(r"[0-9]", low) and 1 <= int(low) <= len(labels):
+        return logbook.choose(tx, who_, draft, int(low) - 1, now_utc)
+    buttons = tuple(
+        Button(str(label), data(Prefix.CHOICE, i)) for i, (label, _) in enumerate(options)
+    )
+    return _again(tx, who_, text, now_utc, Reply("Which one?", (buttons,)))
+
+
+def _choice(tx: UserTx, w: Who, answer: str, now: datetime) -> list[Reply]:
+    draft = tx.state().draft
+    if draft is None or draft.flow != Flow.CHOICE or not re.fullmatch(r"[0-9]", answer):
+        return [Reply(texts.STALE_BUTTON)]
+    return logbook.choose(tx, w, draft, int(answer), now)
+
+
+async def choice_button(update: Update, context: WalkContext) -> None:
+    """One of two readings (choice:<n>)."""
+    answer = await tapped(update, Prefix.CHOICE)
+    await respond(update, context, lambda tx, w, now: _choice(tx, w, answer, now))
 
 
 def _pending(tx: UserTx, w: Who, flow: Flow, answer: str, now: datetime) -> list[Reply]:
@@ -115,7 +145,7 @@ def _pending(tx: UserTx, w: Who, flow: Flow, answer: str, now: datetime) -> list
     if draft is None or draft.flow != flow:
         return [Reply(texts.STALE_BUTTON)]
     if flow is Flow.BODY:
-        return body_answer(tx, w, draft, "pain" if answer == "pain" else "tired", now)
+        return body_answer(tx, w, draft, "pain in one spot" if answer == "pain" else "tired", now)
     return confirm_answer(tx, w, draft, "yes" if answer == "yes" else "no", now)
 
 

@@ -54,6 +54,8 @@ class UserSettings:
     private_chat: bool = False
     # Group chats whose board the runner joined (so /delete can leave them all).
     clubs: list[int] = field(default_factory=list)
+    # How the runner writes 03/04: day first (True), month first (False), not known (None).
+    day_first: bool | None = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> UserSettings:
