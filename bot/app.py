@@ -126,7 +126,8 @@ def router() -> Router:
         Flow.CONFIRM: reporting.confirm_answer,
         Flow.CHOICE: reporting.choice_answer,
     }
-    return Router(answers, reporting.free_text)
+    reprompts = {Flow.ONBOARDING: onboarding.reprompt, Flow.SETTINGS: onboarding.reprompt}
+    return Router(answers, reporting.free_text, reprompts)
 
 
 async def log_update(update: Update, context: WalkContext) -> None:

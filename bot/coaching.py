@@ -45,7 +45,7 @@ from coach_rules.feel import (
 )
 from coach_rules.models import DaySteps, OpenPain
 from coach_rules.params import DEFAULT_PARAMS
-from coach_rules.parser import parse_distance, parse_duration
+from coach_rules.parser import looks_like_report, names_a_run, parse_distance, parse_duration
 from coach_rules.tips import next_tip
 from coach_rules.validate import Ask
 from coach_rules.validate import check_day as _check_day
@@ -72,6 +72,8 @@ __all__ = [
     "OpenPain",
     "describe_activity",
     "explain",
+    "looks_like_report",
+    "names_a_run",
     "read_body",
     "read_body_answer",
     "read_feel",
@@ -202,9 +204,14 @@ def soreness_heard(tx: UserTx, now: datetime) -> Prescription:
 
 def open_pain(body: BodyReading, earlier: OpenPain | None, now: datetime) -> OpenPain:
     """The pain to remember: a new one from now, or the one already open (its start kept)."""
-    if earlier is not None:
-        return OpenPain(earlier.note, earlier.spot, earlier.since, earlier.severe or body.severe)
-    return OpenPain(body.note, body.spot, now, body.severe)
+    if earlier is None:
+        return OpenPain(body.note, body.spot, now, body.severe)
+    if body.note and body.note not in earlier.note:
+        # A second pain: both stay on record, from when the first began.
+        spot = " and the ".join(s for s in (earlier.spot, body.spot) if s)
+        note = f"{earlier.note}; {body.note}"
+        return OpenPain(note, spot, earlier.since, earlier.severe or body.severe)
+    return OpenPain(earlier.note, earlier.spot, earlier.since, earlier.severe or body.severe)
 
 
 def is_pain_advice(prescription: Prescription) -> bool:
@@ -215,7 +222,8 @@ def is_pain_advice(prescription: Prescription) -> bool:
 def today_check(tx: UserTx, settings: UserSettings, now: datetime) -> tuple[Prescription, History]:
     """/today's step line, and the history it was read from (for the day's activities)."""
     history = history_for(tx, now)
-    check = _checkins.today_check(history.steps_on(now.date()), profile_of(settings))
+    steps = history.steps_on(now.date())
+    check = _checkins.today_check(steps, profile_of(settings), pain=history.pain)
     return check, history
 
 

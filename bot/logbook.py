@@ -16,7 +16,7 @@ from bot.coaching import Body
 from bot.conversation import ASK, Flow, Prefix, data
 from bot.replies import Button, Reply
 from bot.storage import Draft, UserSettings, UserState, UserTx
-from coach_rules import DaySteps, ParseError, Prescription, Report, Run, Walk
+from coach_rules import Activity, DaySteps, ParseError, Prescription, Report, Run, Units, Walk
 from coach_rules.validate import Ask
 
 UNDO_DEPTH = 20
@@ -78,7 +78,7 @@ def advice_reply(tx: UserTx, prescription: Prescription) -> Reply:
     state.last_prescription = prescription
     tx.put_state(state)
     rows: tuple[tuple[Button, ...], ...] = ((why_button(),),)
-    if coaching.is_pain_advice(prescription):
+    if tx.state().pain is not None and coaching.is_pain_advice(prescription):
         rows = (*rows, pain_buttons())
     return Reply(coaching.render(prescription), rows)
 
@@ -276,7 +276,7 @@ def pain_answer(tx: UserTx, gone: bool, now: datetime) -> list[Reply]:
         advice = coaching.pain_gone(state.pain)
         state.pain = None
         tx.put_state(state)
-        return [advice_reply(tx, advice)]
+        return [advice_reply(tx, advice)]  # the pain is off the record: no pain buttons
     return [advice_reply(tx, coaching.pain_still_there(state.pain, now))]
 
 
@@ -312,7 +312,13 @@ def done(
     return [Reply(text, ((undo_button(ids),),))]
 
 
-def undo(tx: UserTx, who_: Who, ids: list[int] | None) -> list[Reply]:
+def _undone(activity: Activity, units: Units) -> str:
+    if isinstance(activity, DaySteps):
+        return f"the day's count of {activity.steps:,} steps"
+    return coaching.describe_activity(activity, units)
+
+
+def undo(tx: UserTx, who_: Who, ids: list[int] | None, now_utc: datetime) -> list[Reply]:
     """Remove the given log (a button) or the latest one (/undo)."""
     settings = settings_for(tx, who_)
     state = tx.state()
@@ -327,8 +333,11 @@ def undo(tx: UserTx, who_: Who, ids: list[int] | None) -> list[Reply]:
     tx.remove_activities(ids)
     state.undo = [entry for entry in state.undo if entry != ids]
     tx.put_state(state)
-    described = "; ".join(coaching.describe_activity(a, settings.units) for a in gone)
-    return [Reply(f"Removed: {described}.")]
+    described = "; ".join(_undone(a, settings.units) for a in gone)
+    after = coaching.history_for(tx, coaching.now_for(settings, now_utc)).steps_on
+    counts = {a.day for a in gone if isinstance(a, DaySteps)}
+    back = [f" {day:%a %d %b}: {after(day) or 0:,} steps." for day in sorted(counts)]
+    return [Reply(f"Removed: {described}." + ("".join(back) if back else ""))]
 
 
 def why(tx: UserTx) -> list[Reply]:

@@ -30,3 +30,6 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PTB logs whole updates and replies at DEBUG (texts, names): never below INFO here.
+    for library in ("telegram", "tornado"):
+        logging.getLogger(library).setLevel(max(root.level, logging.INFO))

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot import texts
+from bot import coaching, logbook, texts
 from bot.chat import Who, respond, send, who
 from bot.context import WalkContext
 from bot.conversation import Flow
@@ -20,13 +20,20 @@ from bot.storage import Draft, UserTx
 
 Answer = Callable[[UserTx, Who, Draft, str, datetime], list[Reply]]
 Fresh = Callable[[UserTx, Who, str, datetime], list[Reply]]
+Reprompt = Callable[[UserTx, Who, Draft], Reply]
+# Questions a report may interrupt (the question is asked again after it) and questions
+# a report answers in full (it ends them): no question traps the runner.
+INTERRUPTIBLE = (Flow.ONBOARDING, Flow.SETTINGS)
+ENDED_BY_A_REPORT = (Flow.RUN, Flow.WALK)
 
 
 class Router:
     """Routes a typed message by the runner's pending question."""
 
-    def __init__(self, answers: Mapping[Flow, Answer], fresh: Fresh) -> None:
-        self.answers, self.fresh = dict(answers), fresh
+    def __init__(
+        self, answers: Mapping[Flow, Answer], fresh: Fresh, reprompts: Mapping[Flow, Reprompt]
+    ) -> None:
+        self.answers, self.fresh, self.reprompts = dict(answers), fresh, dict(reprompts)
 
     def route(self, tx: UserTx, who_: Who, text: str, now_utc: datetime) -> list[Reply]:
         """Send the text to the flow whose question is pending, else read it as new."""
@@ -34,7 +41,22 @@ class Router:
         flow = Flow(draft.flow) if draft and draft.flow in Flow.__members__.values() else None
         if draft is None or flow is None:
             return self.fresh(tx, who_, text, now_utc)
+        if flow in INTERRUPTIBLE and coaching.looks_like_report(text):
+            replies = self.fresh(tx, who_, text, now_utc)
+            if tx.state().draft == draft:  # still waiting: ask it again, so it isn't lost
+                replies.append(self.reprompts[flow](tx, who_, draft))
+            return replies
+        if flow in ENDED_BY_A_REPORT and self._whole_report(flow, draft, text):
+            return logbook.parse_and_log(tx, who_, text, now_utc, ends_question=True)
         return self.answers[flow](tx, who_, draft, text, now_utc)
+
+    @staticmethod
+    def _whole_report(flow: Flow, draft: Draft, text: str) -> bool:
+        """A full report typed instead of an answer: a run named as one (and, in /run, a
+        report with a distance and a time as well)."""
+        if coaching.names_a_run(text):
+            return True
+        return flow is Flow.RUN and coaching.looks_like_report(text) and ":" in text
 
     async def text_message(self, update: Update, context: WalkContext) -> None:
         """Any text that is not a command."""

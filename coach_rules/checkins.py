@@ -12,7 +12,6 @@ from coach_rules.prescription import Advice, Prescription
 from coach_rules.rules import (
     brisk_pace_band,
     easy_swap_advice,
-    pain_check_advice,
     pain_days,
     pain_first_advice,
     see_someone_advice,
@@ -93,9 +92,15 @@ def daily_checkin(
 
 
 def today_check(
-    steps: int | None, profile: Profile, params: CoachParams = DEFAULT_PARAMS
+    steps: int | None,
+    profile: Profile,
+    params: CoachParams = DEFAULT_PARAMS,
+    pain: OpenPain | None = None,
 ) -> Prescription:
-    """/today: the day's steps against the goal and what closes the gap."""
+    """/today: the day's steps against the goal and what closes the gap (while a pain is
+    open: pain-free walking only, the goal can wait)."""
+    if pain is not None:
+        return Prescription((_pain_walking(pain),))
     if steps is not None:
         return Prescription((step_gap_advice(steps, profile.step_goal, params),))
     goal = profile.step_goal
@@ -130,8 +135,9 @@ def pain_heard(
     body: BodyReading, pain: OpenPain | None, now: datetime, params: CoachParams = DEFAULT_PARAMS
 ) -> Prescription:
     """Pain in a message with no run, walk or steps in it ("my knee hurts")."""
-    items = [urgent_advice()] if body.severe else []
-    items.append(pain_first_advice(body.note))
+    if body.severe:
+        return Prescription((urgent_advice(),))
+    items = [pain_first_advice(body.note)]
     if pain is not None and pain_days(pain, now) * 24 >= params.pain_see_someone_hours:
         items.append(see_someone_advice(pain, now))
     return Prescription(tuple(items))
@@ -140,8 +146,18 @@ def pain_heard(
 def pain_still_there(
     pain: OpenPain, now: datetime, params: CoachParams = DEFAULT_PARAMS
 ) -> Prescription:
-    """The runner says the pain is still there."""
-    items = [pain_check_advice(pain)]
+    """The runner says the pain is still there: noted, what to do meanwhile, and when to
+    see someone (at once for severe signs)."""
+    if pain.severe:
+        return Prescription((urgent_advice(),))
+    still = Advice(
+        "pain-check",
+        f"Noted: {pain.where()} still hurts. Keep resting it: no running, and walk only if the"
+        " walking is pain-free. Tell me when it's pain-free.",
+        "Going on through pain can do more damage and slow recovery.",
+        ("B4",),
+    )
+    items = [still]
     if pain_days(pain, now) * 24 >= params.pain_see_someone_hours:
         items.append(see_someone_advice(pain, now))
     return Prescription(tuple(items))

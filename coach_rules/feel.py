@@ -52,7 +52,8 @@ _SEVERE = (
 )
 _GONE = re.compile(
     r"\b(?:pain[- ]free|no (?:more )?pain|doesn.?t hurt|not hurting|stopped hurting|all good now"
-    r"|(?:pain|it) (?:is|'s|has) gone|better now|fine now|healed|recovered)\b"
+    r"|(?:pain|it|that)(?: is|'s| has)? gone|(?:feels?|feeling|much|all) better|better now"
+    r"|fine now|healed|recovered)\b"
 )
 
 
@@ -90,11 +91,26 @@ def _clean(text: str) -> str:
     return _NEGATIONS.sub(" ", low)
 
 
+def _body_words(clause: str, pattern: str) -> str:
+    """The words about the body in a clause that also holds a report ("ran 5 km 30 min
+    feeling sore" -> "feeling sore"): from a few words before the match, never a number."""
+    found = re.search(pattern, _clean(clause))
+    if found is None or not re.search(r"[0-9]", clause[: found.start()]):
+        return clause
+    words = clause[: found.start()].split()
+    kept: list[str] = []
+    while (
+        words and len(kept) < 3 and not re.search(r"[0-9]|^(?:km|k|mi|miles?|min|mins)$", words[-1])
+    ):
+        kept.insert(0, words.pop())
+    return " ".join([*kept, clause[found.start() :].strip()])
+
+
 def clause_with(original: str, pattern: str) -> str:
     """The clause of `original` that matches `pattern` ("left knee hurts"), or ""."""
     for clause in re.split(r"[,;.!\n]| but | and (?=i |my |it )", original):
         if re.search(pattern, _clean(clause)):
-            return clause.strip()[:NOTE_LENGTH]
+            return _body_words(clause.strip(), pattern)[:NOTE_LENGTH]
     return ""
 
 

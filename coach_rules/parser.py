@@ -483,3 +483,21 @@ def parse_duration(text: str, distance_m: float | None, walk: bool = False) -> i
     if seconds <= 0:
         return ParseError("A time above zero, please.")
     return seconds
+
+
+def looks_like_report(text: str) -> bool:
+    """Whether a message names an activity (a run or walk word, steps, a distance unit):
+    typed while the coach waits for a settings answer, it is a report, not the answer
+    ('19:30' or '70 kg' are answers; 'ran 5k in 31 min' is a run)."""
+    low = text.lower()
+    return bool(
+        re.search(_RUN_WORDS, low)
+        or re.search(_WALK_WORDS, low)
+        or re.search(r"\bsteps?\b", low)
+        or re.search(rf"{_NUM}\s*(?:km|kms|k|mi|miles?)\b", low)
+    )
+
+
+def names_a_run(text: str) -> bool:
+    """Whether a message says it was a run (so it is not an answer to "how long did you walk?")."""
+    return bool(re.search(_RUN_WORDS, text.lower()))

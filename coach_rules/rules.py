@@ -425,8 +425,11 @@ def pain_first_advice(note: str) -> Advice:
 
 
 def _pain_still_open(ctx: Context) -> bool:
-    """A run while an earlier pain is still open: check in before anything else."""
-    return ctx.history.pain is not None and _run(ctx) is not None and not _has_pain(ctx)
+    """A run or a step count while an earlier pain is still open: check in before anything
+    else (a walk is fine: walking pain-free is what the pain advice allows)."""
+    if ctx.history.pain is None or _has_pain(ctx):
+        return False
+    return _run(ctx) is not None or isinstance(ctx.report, DaySteps)
 
 
 def _pain_check(ctx: Context) -> Advice:
@@ -638,10 +641,11 @@ def evaluate(
     """The prescription for one report: every rule that applies, in table order, and a tip."""
     ctx = Context(report, history, profile, now, params)
     fired = [rule for rule in RULES if rule.applies(ctx)]
-    # Exclusive rules (pain) silence every training rule; together they say it all.
+    # Exclusive rules (pain) silence every training rule, form tips included; a suspected
+    # break says only that (no "rest it for 48 hours" beside "go to A&E").
     exclusive = [rule for rule in fired if rule.exclusive]
-    chosen = exclusive or fired
-    return Prescription(
-        tuple(rule.advise(ctx) for rule in chosen),
-        next_tip(history.last_tip_id),
-    )
+    if any(rule.id == "pain-urgent" for rule in exclusive):
+        exclusive = [rule for rule in exclusive if rule.id == "pain-urgent"]
+    if exclusive:
+        return Prescription(tuple(rule.advise(ctx) for rule in exclusive))
+    return Prescription(tuple(rule.advise(ctx) for rule in fired), next_tip(history.last_tip_id))

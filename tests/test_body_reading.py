@@ -151,9 +151,10 @@ def test_severe_signs_send_to_a_and_e() -> None:
     parsed = parse_report("ran 5 km 30 min, think I broke my toe", Units.KM, NOW)
     assert isinstance(parsed, Run)
     prescription = evaluate(parsed, History(), Profile(), NOW)
-    assert prescription.rule_ids == ("pain-urgent", "pain-first")
+    # Only A&E: not "rest it for 48-72 hours" beside it, and no form tip.
+    assert prescription.rule_ids == ("pain-urgent",)
     assert prescription.items[0].text.startswith("That could be a break")
-    assert "A&E" in prescription.items[0].text
+    assert "A&E" in prescription.items[0].text and prescription.tip is None
 
 
 def _open(hours: float, spot: str = "left knee") -> OpenPain:

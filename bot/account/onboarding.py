@@ -47,6 +47,13 @@ def _next(tx: UserTx, who_: Who, draft: Draft, said: str | None) -> list[Reply]:
     return replies
 
 
+def reprompt(tx: UserTx, who_: Who, draft: Draft) -> Reply:
+    """The pending settings question again, after a report interrupted it."""
+    field = Field(draft.step)
+    question = prompt(field, settings_for(tx, who_), skippable=draft.flow == Flow.ONBOARDING)
+    return Reply(f"Back to setup: {question.text}", question.buttons, question.ask_location)
+
+
 def field_answer(tx: UserTx, who_: Who, draft: Draft, text: str) -> list[Reply]:
     """A typed or tapped answer to the current settings question."""
     field = Field(draft.step)

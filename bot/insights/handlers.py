@@ -14,7 +14,16 @@ from bot.insights.chart import week_chart_png
 from bot.logbook import why_button
 from bot.replies import Reply
 from bot.storage import UserTx
-from coach_rules import Run, Walk, WeeklyFigures
+from coach_rules import Prescription, Run, Walk, WeeklyFigures
+
+
+def _remember_advice(tx: UserTx, advice: Prescription) -> None:
+    """Keep what /why explains, for a runner we store (never recreate a deleted one)."""
+    if tx.settings() is None:
+        return
+    state = tx.state()
+    state.last_prescription = advice
+    tx.put_state(state)
 
 
 def today(tx: UserTx, who_: Who, now_utc: datetime) -> list[Reply]:
@@ -29,9 +38,7 @@ def today(tx: UserTx, who_: Who, now_utc: datetime) -> list[Reply]:
         if isinstance(a, Run | Walk) and a.day == now.date()
     ]
     lines.append("Today: " + "; ".join(done) + "." if done else "No runs or walks logged today.")
-    state = tx.state()
-    state.last_prescription = check
-    tx.put_state(state)
+    _remember_advice(tx, check)
     return [Reply("\n".join(lines), ((why_button(),),))]
 
 
@@ -39,9 +46,7 @@ def week_summary(tx: UserTx, who_: Who, now_utc: datetime) -> tuple[Reply, Weekl
     """The weekly figures for the last seven days (its advice is what /why explains)."""
     settings = settings_for(tx, who_)
     figures = coaching.week(tx, settings, coaching.now_for(settings, now_utc))
-    state = tx.state()
-    state.last_prescription = coaching.week_prescription(figures)
-    tx.put_state(state)
+    _remember_advice(tx, coaching.week_prescription(figures))
     return Reply(coaching.render_week(figures)), figures
 
 

@@ -143,6 +143,7 @@ UNSURE = "Is that tired muscles (tap Sore) or pain in one spot (tap Pain)?"
 def _feel(d: dict[str, object], value: str) -> str | None:
     feel = coaching.read_feel(value)
     if feel.unsure:
+        d["note"] = feel.note  # "a bit achy": kept for the answer that follows
         return UNSURE  # asked again, with the same buttons
     if feel.pain or feel.sore:
         d["pain"], d["sore"] = feel.pain, feel.sore

@@ -58,7 +58,7 @@ walk_command = report_command(Flow.WALK)
 
 async def undo_command(update: Update, context: WalkContext) -> None:
     """/undo: remove the latest log."""
-    await respond(update, context, lambda tx, w, now: logbook.undo(tx, w, None))
+    await respond(update, context, lambda tx, w, now: logbook.undo(tx, w, None, now))
 
 
 async def why_command(update: Update, context: WalkContext) -> None:
@@ -210,4 +210,4 @@ async def prescription_button(update: Update, context: WalkContext) -> None:
             lambda tx, w, now: logbook.done(tx, w, message_id, int(minutes), int(gap), now, log_id),
         )
     elif action == "undo":
-        await respond(update, context, lambda tx, w, now: logbook.undo(tx, w, _ids(rest)))
+        await respond(update, context, lambda tx, w, now: logbook.undo(tx, w, _ids(rest), now))

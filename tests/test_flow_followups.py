@@ -1,0 +1,133 @@
+"""What reviewers and new runners found, pinned down: two pains at once, answers to the
+coach's own questions, buttons in groups, Undo of a step count, and nothing kept after
+/delete."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.logs import configure_logging
+from tests.flowkit import FakeClock, Runner, after_logged, started_app, stopped_app, stored
+from tests.offline import Call
+
+
+@pytest.fixture
+async def ana(tmp_path: Path) -> AsyncIterator[Runner]:
+    clock = FakeClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    try:
+        yield Runner(app, request, user_id=5, first_name="Ana")
+    finally:
+        await stopped_app(app)
+
+
+def _labels(call: Call) -> list[str]:
+    return [label for row in call.buttons for label, _ in row]
+
+
+async def test_two_pains_stay_on_record_together(ana: Runner) -> None:
+    await ana.say("easy 5 km 30 min, left knee hurts")
+    await ana.say("rolled my ankle")
+    gone = (await ana.say("pain-free now"))[-1]
+    assert gone.text.startswith("Good news about the left knee and the ankle.")
+    assert _labels(gone) == ["Why?"]  # nothing open any more: no pain buttons
+
+
+async def test_still_hurts_is_acknowledged_not_asked_again(ana: Runner) -> None:
+    await ana.say("my knee hurts")
+    still = (await ana.press("Still hurts"))[-1]
+    assert still.text.startswith("Noted: the knee still hurts. Keep resting it")
+    assert (await ana.reply("knee feels better")).startswith("Good news about the knee.")
+
+
+async def test_a_suspected_break_is_only_told_to_go_to_a_and_e(ana: Runner) -> None:
+    reply = await ana.reply("my ankle is swollen and I can't put weight on it")
+    assert reply.startswith("That could be a break, a dislocation or a head injury: go to A&E")
+    assert "48-72" not in reply and "Tip:" not in reply
+    assert (await ana.press("Still hurts"))[-1].text.startswith("That could be a break")
+
+
+async def test_today_and_steps_while_a_pain_is_open(ana: Runner) -> None:
+    await ana.say("my knee hurts")
+    today = await ana.reply("/today")
+    assert today.startswith("Check-in: is the knee pain-free now? Until it is: walk only")
+    assert "brisk" not in today
+    steps = after_logged(await ana.reply("4300 steps"))
+    assert steps.startswith("Is the knee pain-free now?")
+    assert "Tip:" not in steps
+
+
+async def test_undo_of_added_steps_says_what_the_day_is_back_to(ana: Runner) -> None:
+    await ana.say("4200 steps")
+    await ana.say("+1500 steps")
+    undone = await ana.reply("/undo")
+    assert undone == "Removed: the day's count of 5,700 steps. Thu 26 Nov: 4,200 steps."
+    assert (await ana.reply("/today")).startswith("3,800 steps to your 8,000")
+
+
+async def test_a_body_answer_then_a_day_check_logs_once(ana: Runner) -> None:
+    await ana.say("marathon 3:30:00")
+    asked = (await ana.say("ran 42.2 km 3:40:00 feeling sore"))[-1]
+    assert asked.text == "Is that tired muscles, or pain in one spot?"
+    day = (await ana.press("Tired muscles"))[-1]
+    assert day.text.startswith("That makes 84.4 km")
+    logged = (await ana.press("Yes, log it"))[-1]
+    assert logged.text.startswith("Logged: run, 42.2 km in 3:40:00")
+    assert [a["sore"] for a in stored(ana.app.services.repo.data.root, 5)[2]] == [False, True]
+
+
+async def test_an_unclear_answer_asks_again_and_keeps_the_report(ana: Runner) -> None:
+    await ana.say("ran 5 km 30 min feeling sore")
+    again = (await ana.say("dunno"))[-1]
+    assert again.text == "Sorry, I didn't catch that. Is that tired muscles, or pain in one spot?"
+    assert _labels(again) == ["Tired muscles", "Pain in one spot"]
+    logged = await ana.reply("just tired")
+    assert logged.startswith("Logged: run, 5 km in 30:00 (6:00/km), today; you said: feeling sore.")
+
+
+async def test_a_question_during_onboarding_resumes_it(ana: Runner) -> None:
+    await ana.say("/start")
+    await ana.press("km")
+    await ana.say("ran 5 km 30 min, a bit achy")
+    await ana.press("Tired muscles")
+    _, state, _ = stored(ana.app.services.repo.data.root, 5)
+    assert state.draft is not None and (state.draft.flow, state.draft.step) == (
+        "onboarding",
+        "timezone",
+    )
+
+
+async def test_buttons_do_nothing_in_a_group(ana: Runner) -> None:
+    await ana.say("ran 5 km 30 min")
+    group = {"id": -77, "type": "group", "title": "Club"}
+    bo = Runner(ana.app, ana.request, user_id=6, first_name="Bo", chat=group)
+    await Runner(ana.app, ana.request, user_id=6, first_name="Bo").say("ran 10 km 50 min")
+    calls = await bo.tap("rx:undo:1")  # a button seen in the group, pressed by someone else
+    assert [c.method for c in calls] == ["answerCallbackQuery"]
+    assert len(stored(ana.app.services.repo.data.root, 6)[2]) == 1
+
+
+async def test_today_after_delete_stores_nothing(ana: Runner, tmp_path: Path) -> None:
+    await ana.say("ran 5 km 30 min")
+    await ana.say("/delete")
+    await ana.press("Yes, delete everything")
+    await ana.say("/today")
+    await ana.say("/week")
+    assert stored(tmp_path, 5) is None
+
+
+async def test_debug_logging_holds_no_text_or_name(
+    ana: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure_logging("DEBUG", [])
+    logging.getLogger().addHandler(caplog.handler)  # configure_logging replaced the handlers
+    with caplog.at_level(logging.DEBUG):
+        await ana.say("ran 5 km 30 min, secret words")
+    assert caplog.records, "nothing was logged at all"
+    assert "secret words" not in caplog.text and "Ana" not in caplog.text
+    logging.getLogger().setLevel(logging.WARNING)
