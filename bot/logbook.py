@@ -360,7 +360,7 @@ def command_wording(flow: Flow, args: str) -> str:
     if flow is Flow.WALK:
         return f"walk {args}"
     cleaned = args.strip().replace(",", "")
-    return f"{cleaned} steps" if cleaned.isdigit() else args
+    return f"{cleaned} steps" if cleaned.isascii() and cleaned.isdigit() else args
 
 
 def command_report(tx: UserTx, who_: Who, flow: Flow, args: str, now_utc: datetime) -> list[Reply]:

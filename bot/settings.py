@@ -67,7 +67,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 def _port(raw: str) -> int:
     """A TCP port; 0 means any free port (the one bound is logged)."""
-    if not raw.isdigit() or not 0 <= int(raw) < 65536:
+    if not (raw.isascii() and raw.isdigit()) or not 0 <= int(raw) < 65536:
         raise SettingsError(
             f"WEBHOOK_PORT must be a port number (0-65535, 0: any free port), got {raw!r}"
         )

@@ -222,7 +222,11 @@ def test_a_second_marathon_in_a_day_is_asked_about() -> None:
 
 
 def test_pain_days_count_from_the_first_report() -> None:
+    from coach_rules.rules import pain_days
+
     yesterday = datetime(2026, 11, 25, 9, 0, tzinfo=NOW.tzinfo)
     pain = OpenPain("knee hurts", "knee", yesterday)
+    assert pain_days(pain, NOW) == pytest.approx(1 + 9 / 24)  # 09:00 yesterday to 18:00 today
+    assert pain_days(None, NOW) == 0
     assert pain.where() == "the knee"
     assert OpenPain("twinge", "", yesterday).where() == "it"

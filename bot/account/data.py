@@ -24,7 +24,7 @@ def export(tx: UserTx, who_: Who, now_utc: datetime) -> list[Reply]:
         "exported_at": now_utc.isoformat(),
         "settings": settings_for(tx, who_).to_doc(),
         "activities": [{"id": s.id, **s.doc} for s in tx.activities()],
-        "coach": {k: state[k] for k in ("last_prescription", "last_tip_id")},
+        "coach": {k: state[k] for k in ("last_prescription", "last_tip_id", "pain")},
     }
     payload = json.dumps(everything, indent=2, ensure_ascii=False).encode()
     count = len(everything["activities"])

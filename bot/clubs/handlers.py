@@ -161,7 +161,7 @@ def _challenge_from(args: list[str], since: date) -> tuple[Challenge | None, str
             f"Challenge on: everyone {floor_label()} steps every day for the next 7 days."
             " /board tracks it.",
         )
-    minutes = int(args[1]) if len(args) == 2 and args[1].isdigit() else 0
+    minutes = int(args[1]) if len(args) == 2 and args[1].isascii() and args[1].isdigit() else 0
     if args[0] == "minutes" and MINUTES_RANGE[0] <= minutes <= MINUTES_RANGE[1]:
         return (
             Challenge(ChallengeKind.MINUTES, minutes, since),

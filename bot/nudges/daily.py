@@ -95,7 +95,7 @@ async def nudge_button(update: Update, context: WalkContext) -> None:
     """Pause 3 days / Pause a week / Nudges off (nudge:...)."""
     action = await tapped(update, Prefix.NUDGE)
     kind, _, days = action.partition(":")
-    if kind == "pause" and days.isdigit():
+    if kind == "pause" and days.isascii() and days.isdigit():
         length = min(int(days), MAX_PAUSE_DAYS)
         await respond(update, context, lambda tx, w, now: pause(tx, w, length, now))
     elif action == "off":

@@ -86,7 +86,9 @@ def _finish(tx: UserTx, settings: UserSettings, draft: Draft, now: datetime) -> 
         bool(d.get("sore")),
         d.get("note", ""),
     )
-    error = coaching.check_run(run, now, settings.units)
+    error = coaching.check_run(run, now, settings.units) or coaching.check_day(
+        tx, run, settings.units
+    )
     if error:
         # Start again from the distance; the kind stays.
         draft.step, draft.data = RunStep.DISTANCE.value, {"kind": d.get("kind")}
@@ -131,9 +133,10 @@ def _time(d: dict[str, object], value: str, skip: bool) -> str | None:
 
 
 def _effort(d: dict[str, object], value: str) -> str | None:
-    if not value.strip().isdigit() or not 1 <= int(value) <= 10:
+    answer = value.strip()
+    if not (answer.isascii() and answer.isdigit()) or not 1 <= int(answer) <= 10:
         return "Effort is a number from 1 to 10, or tap Skip."
-    d["effort"] = int(value)
+    d["effort"] = int(answer)
     return None
 
 

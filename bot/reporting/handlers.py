@@ -68,6 +68,8 @@ async def why_command(update: Update, context: WalkContext) -> None:
 
 # ---- questions asked before a report is stored, and the pain buttons ----
 
+# Done logs the prescribed walk; no prescription is ever a walk of a day.
+MOST_DONE_MINUTES = 24 * 60
 YES = frozenset({"yes", "y", "yep", "yeah", "yes please", "yes, log it", "log it", "sure"})
 NO = frozenset({"no", "n", "nope", "no thanks", "no, drop it", "drop it", "cancel"})
 
@@ -187,7 +189,11 @@ async def run_button(update: Update, context: WalkContext) -> None:
 
 
 def _ids(raw: str) -> list[int]:
-    return [int(x) for x in raw.split(",") if x.strip().lstrip("-").isdigit()]
+    return [
+        int(x)
+        for x in raw.split(",")
+        if x.strip().lstrip("-").isascii() and x.strip().lstrip("-").isdigit()
+    ]
 
 
 async def prescription_button(update: Update, context: WalkContext) -> None:
@@ -201,9 +207,13 @@ async def prescription_button(update: Update, context: WalkContext) -> None:
     elif action == "done":
         parts = rest.split(":")
         minutes, gap = parts[0], (parts[1] if len(parts) > 1 else "0")
-        log_id = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
-        if not (minutes.isdigit() and gap.isdigit()):
+        log_id = (
+            int(parts[2]) if len(parts) > 2 and parts[2].isascii() and parts[2].isdigit() else None
+        )
+        if not (minutes.isascii() and minutes.isdigit() and gap.isascii() and gap.isdigit()):
             return  # not a button the bot made
+        if int(minutes) > MOST_DONE_MINUTES or int(gap) > MOST_DONE_MINUTES * 200:
+            return  # nor this: the bot offers a walk of minutes, never of days
         await respond(
             update,
             context,

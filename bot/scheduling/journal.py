@@ -64,7 +64,7 @@ class IndexJournal:
             lines = self.journal_path.read_text(encoding="ascii").split()
         except FileNotFoundError:
             return set()
-        return {int(x) for x in lines if x.lstrip("-").isdigit()}
+        return {int(x) for x in lines if x.lstrip("-").isascii() and x.lstrip("-").isdigit()}
 
     def load(self, read_key: KeyReader) -> int:
         """Fill the index at start-up; returns how many runners it holds."""

@@ -45,7 +45,9 @@ def write_backup(data_dir: Path, target: Path) -> Counts:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     written: list[PurePosixPath] = []
-    with tarfile.open(tmp, "w:gz") as archive:
+    # Private from its first byte: the archive holds every runner's data.
+    handle = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+    with handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
         for path in sorted(data.records()):
             try:
                 payload = path.read_bytes()  # one open: the whole old or the whole new file
@@ -56,9 +58,8 @@ def write_backup(data_dir: Path, target: Path) -> Counts:
             info.size, info.mtime, info.mode = len(payload), int(time.time()), 0o600
             archive.addfile(info, io.BytesIO(payload))
             written.append(name)
-    os.chmod(tmp, 0o600)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
+    with open(tmp, "rb") as done:
+        os.fsync(done.fileno())
     os.replace(tmp, target)
     fsync_dir(target.parent)
     return _count(written)
@@ -77,6 +78,11 @@ def _members(archive: tarfile.TarFile, data: DataDir) -> list[tarfile.TarInfo]:
     return members
 
 
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
 def restore_backup(archive_path: Path, data_dir: Path) -> Counts:
     """Unpack an archive made by `write_backup` into a data folder with no runners or clubs.
 
@@ -86,6 +92,7 @@ def restore_backup(archive_path: Path, data_dir: Path) -> Counts:
     data = DataDir(data_dir)
     if data.has_records():
         raise RestoreError(f"{data_dir} already holds runners or clubs: restore into an empty one")
+    restored: list[Path] = []
     try:
         with tarfile.open(archive_path, "r:*") as archive:
             members = _members(archive, data)
@@ -93,8 +100,13 @@ def restore_backup(archive_path: Path, data_dir: Path) -> Counts:
                 source = archive.extractfile(info)
                 assert source is not None  # a regular file, checked above
                 atomic_write_bytes(data_dir / info.name, source.read())
+                restored.append(data_dir / info.name)
     except (OSError, tarfile.TarError, EOFError) as exc:
+        _remove(restored)  # all or nothing: a half restore would block the next try
         raise RestoreError(f"cannot read {archive_path}: {exc}") from exc
+    except RestoreError:
+        _remove(restored)
+        raise
     # The index files of whatever ran here before describe other runners.
     for stale in (data.schedule_snapshot, data.schedule_journal):
         stale.unlink(missing_ok=True)
