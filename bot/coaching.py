@@ -32,7 +32,10 @@ from coach_rules import (
     weekly_figures,
 )
 from coach_rules import answers as _answers
+from coach_rules import chat as _chat
 from coach_rules import checkins as _checkins
+from coach_rules.chat import Chat
+from coach_rules.chat import read_chat as _read_chat
 from coach_rules.explain import describe_activity, logged_line, tip_with_sources
 from coach_rules.feel import (
     Body,
@@ -68,6 +71,7 @@ morning_pain_question = _checkins.morning_pain_question
 __all__ = [
     "Body",
     "BodyReading",
+    "Chat",
     "Feel",
     "OpenPain",
     "describe_activity",
@@ -195,6 +199,18 @@ def pain_heard(tx: UserTx, body: BodyReading, now: datetime) -> Prescription:
 def pain_still_there(pain: OpenPain, now: datetime) -> Prescription:
     """The runner says the pain is still there."""
     return _checkins.pain_still_there(pain, now)
+
+
+def read_chat(text: str) -> Chat | None:
+    """What a message without a report in it is saying or asking, or None."""
+    return _read_chat(text)
+
+
+def answer_question(
+    tx: UserTx, settings: UserSettings, chat: Chat, now: datetime
+) -> Prescription | None:
+    """The coach's answer to a question (None for greetings, thanks and help)."""
+    return _chat.question_answer(chat, history_for(tx, now), profile_of(settings), now)
 
 
 def soreness_heard(tx: UserTx, now: datetime) -> Prescription:

@@ -173,8 +173,25 @@ def end_question(tx: UserTx, draft: Draft) -> None:
     tx.put_state(state)
 
 
+def _chat_reply(tx: UserTx, who_: Who, chat: coaching.Chat, now: datetime) -> list[Reply]:
+    """Small talk gets a friendly word; a question gets the coach's sourced answer."""
+    known = tx.settings() is not None
+    if chat is coaching.Chat.GREETING:
+        name = f", {who_.first_name}" if who_.first_name else ""
+        return [Reply(texts.GREETING.format(name=name) if known else texts.FIRST_CONTACT)]
+    if chat is coaching.Chat.THANKS:
+        return [Reply(texts.THANKS)]
+    if chat is coaching.Chat.HELP:
+        return [Reply(texts.HELP)]
+    answer = coaching.answer_question(tx, settings_for(tx, who_), chat, now)
+    assert answer is not None  # every other kind is a question with an answer
+    if not known:
+        return [Reply(coaching.render(answer))]  # a stranger's question stores nothing
+    return [advice_reply(tx, answer)]
+
+
 def _without_report(
-    tx: UserTx, text: str, error: ParseError, now: datetime, said: Body | None
+    tx: UserTx, who_: Who, text: str, error: ParseError, now: datetime, said: Body | None
 ) -> list[Reply]:
     """A message with no run, walk or steps in it: pain, soreness, or what to type.
     `said`: the runner's answer to "tired muscles, or pain in one spot?"."""
@@ -189,6 +206,9 @@ def _without_report(
         state.pain = coaching.open_pain(body, state.pain, now)
         tx.put_state(state)
         return [advice_reply(tx, advice)]
+    chat = coaching.read_chat(text) if said is None else None
+    if chat is not None:
+        return _chat_reply(tx, who_, chat, now)
     if body.kind is coaching.Body.SORENESS:
         return [advice_reply(tx, coaching.soreness_heard(tx, now))]
     if body.kind is coaching.Body.ASK:
@@ -220,7 +240,7 @@ def parse_and_log(
     if isinstance(report, Ask):
         return _offer(tx, report)
     if isinstance(report, ParseError):
-        return _without_report(tx, text, report, now, body)
+        return _without_report(tx, who_, text, report, now, body)
     said = body or coaching.read_body(text).kind
     if said is coaching.Body.ASK:
         return _ask_first(tx, Flow.BODY, text, Reply(BODY_QUESTION, BODY_BUTTONS))

@@ -68,4 +68,9 @@ DELETE_CONFIRM = (
 )
 DELETED = "Done: everything I stored about you is gone. Send /start if you ever want to return."
 DELETE_KEPT = "Nothing deleted."
+GREETING = (
+    "Hi{name}! Tell me about a run ('ran 10k in 52:30') or a walk ('walked 45 min'), send"
+    " your steps ('7400 steps'), or ask me 'what should I do today?'."
+)
+THANKS = "You're welcome! Tell me about your next run, or ask 'what should I do today?'."
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."

@@ -32,8 +32,16 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
 )
-# "yesterday's race", "saturday's long run": about another activity, not a date for this one.
-_POSSESSIVE = re.compile(rf"\b(?:yesterday|today|{_WEEKDAY_WORD})'s\b")
+# "yesterday's race", "DOMS from yesterday": about something else, not this activity's date.
+_POSSESSIVE = re.compile(
+    rf"\b(?:yesterday|today|{_WEEKDAY_WORD})'s\b"
+    rf"|\b(?:from|after|since|than) (?:yesterday|{_WEEKDAY_WORD}|last \w+)\b"
+)
+# "3/10" after effort (or alone) is an effort out of ten, not the 3rd of October.
+_EFFORT = re.compile(r"\b(?:(?:rpe|effort)\s*:?\s*)?(?:[0-9]|10)\s*/\s*10\b")
+_VAGUE = re.compile(r"\b(?:last week|this week|the other day|recently|earlier this week)\b")
+# Dates this far ahead are future (a typo, or not done yet); further, last year's.
+FUTURE_DAYS = 60
 _TODAY = re.compile(
     r"\b(?:today|this (?:morning|afternoon|evening)|tonight|earlier today|at lunch(?:time)?)\b"
 )
@@ -48,13 +56,20 @@ class DayChoice:
 
 
 @dataclass(frozen=True)
+class SomeDay:
+    """A day named only vaguely ('last week'): the days it could be."""
+
+    candidates: tuple[date, ...]
+
+
+@dataclass(frozen=True)
 class NotADay:
     """A date that cannot be an activity's day, and why."""
 
     message: str
 
 
-DayReading = date | DayChoice | NotADay | None
+DayReading = date | DayChoice | SomeDay | NotADay | None
 
 
 def _future(day: date, today: date) -> NotADay | None:
@@ -64,10 +79,40 @@ def _future(day: date, today: date) -> NotADay | None:
 
 
 def _recent(day: date, today: date) -> date:
-    """A date written without a year: this year's, or last year's when that is future."""
-    if day > today:
+    """A date written without a year: this year's, or last year's when this year's is
+    more than a few weeks ahead (a date just ahead stays, and is refused as future)."""
+    if (day - today).days > FUTURE_DAYS:
         return day.replace(year=day.year - 1)
     return day
+
+
+def _vague(text: str, today: date) -> SomeDay | None:
+    found = _VAGUE.search(text)
+    if not found:
+        return None
+    monday = today - timedelta(days=today.weekday())
+    if found.group(0) == "last week":
+        days = [monday - timedelta(days=7 - i) for i in range(7)]
+    elif found.group(0) in ("this week", "earlier this week"):
+        days = [monday + timedelta(days=i) for i in range((today - monday).days + 1)]
+    else:
+        days = [today - timedelta(days=i) for i in range(1, 6)]
+    return SomeDay(tuple(days))
+
+
+def _of_month(text: str, today: date) -> date | None:
+    """'on the 15th': this month's, or last month's when that is still ahead."""
+    found = re.search(r"\bthe ([0-9]{1,2})(?:st|nd|rd|th)\b", text)
+    if not found or not 1 <= int(found.group(1)) <= 31:
+        return None
+    day = int(found.group(1))
+    month = today.replace(day=1)
+    if day > today.day:
+        month = (month - timedelta(days=1)).replace(day=1)
+    try:
+        return month.replace(day=day)
+    except ValueError:
+        return None
 
 
 def _weekday(text: str, today: date) -> date | None:
@@ -148,10 +193,12 @@ def read_day(text: str, today: date, day_first: bool | None = None) -> DayReadin
     `day_first`: how the runner writes 03/04 (None: not known yet, so such a date is
     asked about).
     """
-    low = _POSSESSIVE.sub(" ", text.lower())
+    low = _EFFORT.sub(" ", _POSSESSIVE.sub(" ", text.lower()))
     if re.search(r"\btomorrow\b", low):
         return NotADay("Tomorrow hasn't happened yet: log it once you've done it!")
-    if re.search(r"\byesterday\b", low):
+    if re.search(r"\b(?:the )?day before yesterday\b", low):
+        return today - timedelta(days=2)
+    if re.search(r"\byesterday\b|\blast night\b", low):
         return today - timedelta(days=1)
     ago = re.search(r"\b([0-9]{1,3}|a|one|two|three) (day|week)s? ago\b", low)
     if ago:
@@ -163,13 +210,17 @@ def read_day(text: str, today: date, day_first: bool | None = None) -> DayReadin
             return future or reading
     if _TODAY.search(low):
         return today
-    return _weekday(low, today)
+    return _of_month(low, today) or _vague(low, today) or _weekday(low, today)
 
 
 def day_words(text: str) -> list[str]:
     """The spans of `text` that name a day (so the rest of the reader can ignore them)."""
     low = _POSSESSIVE.sub(lambda m: " " * len(m.group(0)), text.lower())
+    low = _EFFORT.sub(lambda m: " " * len(m.group(0)), low)
     patterns = (
+        r"\b(?:the )?day before yesterday\b|\blast night\b",
+        r"\b(?:on )?the [0-9]{1,2}(?:st|nd|rd|th)\b",
+        _VAGUE.pattern,
         r"\b(?:on )?[0-9]{4}-[0-9]{2}-[0-9]{2}\b",
         r"\b(?:on )?[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{2,4})?(?![0-9])",
         r"\b(?:on )?[0-9]{1,2}/[0-9]{1,2}(?:/[0-9]{2,4})?\b",

@@ -39,12 +39,12 @@ SORE_WORDS = (
 )
 # One spot: joints, tendons, bones, and a single muscle named in the singular.
 _SPOT = (
-    r"\b(?:(?:left|right|lower|upper|inner|outer) )?(?:knee|knees|ankle|ankles|foot|feet|heel"
+    r"\b(?:(?:left|right|lower|upper|inner|outer) )?(?:knee|knees|ankle|ankles|foot|heel"
     r"|heels|achilles|shin|shins|hip|hips|hip flexor|back|toe|toes|arch|groin|it band|itb"
     r"|calf|hamstring|quad|glute|tendon|bone|joint|neck|shoulder)\b"
 )
 # The whole of the legs, or the muscles in general: soreness, not an injury.
-_GENERAL = r"\b(?:legs?|muscles?|calves|quads|hamstrings|glutes|body|everything|all over)\b"
+_GENERAL = r"\b(?:legs?|feet|muscles?|calves|quads|hamstrings|glutes|body|everything|all over)\b"
 _SEVERE = (
     r"\bbroken\b|\bbroke (?:my|a|the)\b|\bfractur\w*|\bdislocat\w*|\bhead injury\b"
     r"|\bhit my head\b|\bconcuss\w*|\bcan.?t (?:walk|stand|bear weight|put (?:any )?weight)"

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from coach_rules.dates import DayChoice, NotADay, day_words, read_day
+from coach_rules.dates import DayChoice, NotADay, SomeDay, day_words, read_day
 from coach_rules.feel import read_body
 from coach_rules.models import DaySteps, Report, Run, RunKind, Walk
 from coach_rules.params import DEFAULT_BOUNDS, Bounds
@@ -76,7 +76,9 @@ def _number(raw: str) -> float:
     return float(raw.replace(",", "."))
 
 
-def _when(scan: _Scan, now: datetime, day_first: bool | None) -> datetime | ParseError | DayChoice:
+def _when(
+    scan: _Scan, now: datetime, day_first: bool | None
+) -> datetime | ParseError | DayChoice | SomeDay:
     reading = read_day(scan.text, now.date(), day_first)
     for words in day_words(scan.text):
         scan.take(re.escape(words))
@@ -84,14 +86,14 @@ def _when(scan: _Scan, now: datetime, day_first: bool | None) -> datetime | Pars
         return now
     if isinstance(reading, NotADay):
         return ParseError(reading.message)
-    if isinstance(reading, DayChoice):
+    if isinstance(reading, DayChoice | SomeDay):
         return reading
     return datetime.combine(reading, now.timetz())
 
 
 # "+1500 steps", "another 1500 steps", "1500 more steps": to add to the day's count.
 _ADDED_STEPS = (
-    rf"(?:\+\s*|\banother\s+|\badd(?:ed)?\s+|\bextra\s+){_NUM}\s*(?:k\s*)?(?:more\s+)?steps?\b"
+    rf"(?:\+\s*|\banother\s+|\badd(?:ed)?\s+|\bextra\s+|\bplus\s+){_NUM}\s*(?:k\s*)?(?:more\s+)?steps?\b"
     rf"|\b{_NUM}\s*(?:k\s*)?(?:more|extra)\s+steps?\b"
 )
 _STEP_COUNT = r"([0-9]{1,3}(?:[ ,.][0-9]{3})+|[0-9]+(?:[.,][0-9]+)?)"
@@ -104,8 +106,9 @@ def _steps(scan: _Scan) -> int | Ask | None:
     if not match:
         return None
     raw, thousands = match.group(1), bool(match.group(2))
-    if re.fullmatch(r"[0-9]{1,3}\.[0-9]{3}", raw) and not thousands:
-        # "10.000 steps": ten thousand written the European way, or ten? Ask.
+    if re.fullmatch(r"[0-9]{1,3}\.000", raw) and not thousands:
+        # "10.000 steps": ten thousand written the European way, or ten? Ask. ("12.500"
+        # can only be twelve thousand five hundred: half a step is no count.)
         whole, dotted = int(raw.replace(".", "")), float(raw)
         return Ask(
             f"{raw} steps: {whole:,} or {dotted:g}?",
@@ -207,10 +210,11 @@ def _duration(scan: _Scan) -> tuple[int | None, tuple[int, int] | None]:
     return None, None
 
 
-def _distance(scan: _Scan, units: Units) -> float | None:
-    for pattern, named in _NAMED:
-        if scan.take(pattern):
-            return named
+def _distance(scan: _Scan, units: Units) -> tuple[float | None, str | None]:
+    return _distance_as_written(scan, units)
+
+
+def _explicit_distance(scan: _Scan) -> float | None:
     km = scan.take(rf"\b({_NUM})\s*(?:km|kms|k|kilomet(?:er|re)s?)\b")
     if km:
         return _number(km.group(1)) * METRES_PER_KM
@@ -224,12 +228,23 @@ def _distance(scan: _Scan, units: Units) -> float | None:
         return _number(metres.group(1))
     if scan.take(r"\ba mile\b"):
         return METRES_PER_MILE
+    return None
+
+
+def _distance_as_written(scan: _Scan, units: Units) -> tuple[float | None, str | None]:
+    """The distance, and the bare number when it had no unit at all ('ran 6.5')."""
+    explicit = _explicit_distance(scan)
+    for pattern, named in _NAMED:
+        if scan.take(pattern) and explicit is None:
+            explicit = named
+    if explicit is not None:
+        return explicit, None
     bare = re.findall(rf"(?<![0-9.,:/-])({_NUM})(?![0-9:/])", scan.text)
     if len(bare) == 1:
         # One unit-less number next to a run or walk: the runner's own unit.
         scan.take(rf"(?<![0-9.,:/-]){re.escape(bare[0])}(?![0-9:/])")
-        return to_metres(_number(bare[0]), units)
-    return None
+        return to_metres(_number(bare[0]), units), bare[0]
+    return None, None
 
 
 def _effort(scan: _Scan) -> int | None:
@@ -275,6 +290,8 @@ class _Pieces:
     clock: tuple[int, int] | None
     distance_m: float | None
     pace: float | None
+    bare: str | None  # a number typed with no unit, read in the runner's units
+    units: Units
     effort: int | None
     kind: RunKind | None
     is_walk: bool
@@ -290,6 +307,18 @@ def _guard(low: str) -> ParseError | None:
     if re.search(rf"[0-9]{{{_MAX_DIGITS + 1},}}", low):
         return ParseError("One of those numbers is far too large. Try 'ran 5 km 28 min'.")
     return None
+
+
+def _some_day(text: str, some: SomeDay) -> Ask:
+    """'last week': which day? One button a day, each the message with its date."""
+    words = day_words(text)
+    phrase = words[0] if words else ""
+    plain = re.sub(re.escape(phrase), " ", text, count=1, flags=re.IGNORECASE) if phrase else text
+    plain = re.sub(r"\s+", " ", plain).strip()
+    return Ask(
+        "Which day was it?",
+        tuple((f"{d:%a %d %b}", f"{plain} on {d.isoformat()}") for d in some.candidates),
+    )
 
 
 def _day_choice(text: str, choice: DayChoice) -> Ask:
@@ -310,8 +339,10 @@ def _day_choice(text: str, choice: DayChoice) -> Ask:
 def _pieces(
     text: str, units: Units, now: datetime, day_first: bool | None
 ) -> _Pieces | ParseError | Ask:
-    # One space for any run of blanks: no pattern then scans a long run more than once.
+    # One space for any run of blanks: no pattern then scans a long run more than once;
+    # and a space between a word and a number typed together ('ran5k', 'walked45min').
     low = re.sub(r"\s+", " ", text.lower().replace("\u2019", "'"))
+    low = re.sub(r"(?<=[a-z])(?=[0-9])", " ", low)
     error = _guard(low)
     if error:
         return error
@@ -321,6 +352,8 @@ def _pieces(
         return at
     if isinstance(at, DayChoice):
         return _day_choice(text, at)
+    if isinstance(at, SomeDay):
+        return _some_day(text, at)
     body = read_body(text)
     repeats = _repeats(scan)
     pace = _pace(scan, units)
@@ -333,9 +366,15 @@ def _pieces(
     race_distance = bool(re.search(r"\bmarathon\b|\bhm\b|\bparkrun\b|\bhalf\b", scan.text))
     is_walk = bool(re.search(_WALK_WORDS, low))
     is_run = bool(re.search(_RUN_WORDS, low)) or repeats is not None
-    distance = repeats
+    distance, bare = repeats, None
     if distance is None and (is_walk or is_run or steps is None):
-        distance = _distance(scan, units)
+        distance, bare = _distance(scan, units)
+    leftover = re.search(r"[0-9][0-9:.,']*", scan.text)
+    if leftover:
+        return ParseError(
+            f"I couldn't tell what '{leftover.group(0).strip(',.')}' is in that. Try it"
+            " like 'ran 10 km 52:30' or 'walked 45 min 3.2 km'."
+        )
     kind = _kind(scan, race_distance)
     if repeats is not None and kind is None:
         kind = RunKind.INTERVALS
@@ -349,6 +388,8 @@ def _pieces(
         clock,
         distance,
         pace,
+        bare,
+        units,
         effort,
         kind,
         is_walk,
@@ -373,8 +414,39 @@ def _clock_question(p: _Pieces) -> Ask:
     )
 
 
+# A number with no unit, alone: as a distance it is believable up to these (a long run),
+# as minutes from 10 on. Where both are believable the coach asks.
+BARE_MOST_DISTANCE = {Units.KM: 30, Units.MI: 20}
+BARE_LEAST_MINUTES = 10
+
+
+def _bare_question(p: _Pieces) -> Ask | int | None:
+    """'ran 12': 12 km, or 12 minutes? The minutes (seconds) when only they are believable
+    ('ran 45'), None when only the distance is ('ran 8', 'ran 6.5', a long run), else ask."""
+    if p.bare is None or p.seconds is not None or p.clock is not None or p.pace is not None:
+        return None
+    if not p.bare.isdigit() or p.kind is RunKind.LONG or int(p.bare) == 0:
+        return None
+    value = int(p.bare)
+    if value < BARE_LEAST_MINUTES:
+        return None  # too short for minutes: a distance
+    if value > BARE_MOST_DISTANCE[p.units]:
+        return value * 60  # too far for a distance: minutes
+    n, unit = p.bare, p.units.value
+    with_unit = re.sub(rf"(?<![0-9]){n}(?![0-9])", f"{n} {unit}", p.text, count=1)
+    with_minutes = re.sub(rf"(?<![0-9]){n}(?![0-9])", f"{n} min", p.text, count=1)
+    return Ask(
+        f"{n}: {n} {unit} or {n} minutes?", ((f"{n} {unit}", with_unit), (f"{n} min", with_minutes))
+    )
+
+
 def _build(p: _Pieces) -> Report | ParseError | Ask:
     walk = p.is_walk and not p.is_run
+    bare = None if walk else _bare_question(p)
+    if isinstance(bare, Ask):
+        return bare
+    if isinstance(bare, int):  # 'ran 45': 45 minutes, not 45 km
+        return Run(p.at, None, bare, p.kind, p.effort, p.pain, p.sore, p.note)
     no_time = p.seconds is None and p.clock is None
     if p.steps is not None and no_time and (not walk or p.distance_m is None):
         return DaySteps(p.at, p.steps, p.added, p.pain, p.note if p.pain else "")
@@ -388,7 +460,7 @@ def _build(p: _Pieces) -> Report | ParseError | Ask:
         if seconds is None and distance:
             seconds = round(distance * p.pace)
         elif distance is None and seconds:
-            distance = round(seconds / p.pace, 1)
+            distance = round(seconds / p.pace, 2)
     if walk:
         if seconds is None:
             return ParseError("How long did you walk? Try 'walked 45 min 3.2 km'.")
@@ -463,7 +535,7 @@ def _distance_text(metres: float, units: Units) -> str:
 def parse_distance(text: str, units: Units) -> float | ParseError:
     """A distance on its own ('10', '10 km', '6.2 mi', 'half marathon') in metres."""
     scan = _Scan(text.lower())
-    metres = _distance(scan, units)
+    metres, _ = _distance(scan, units)
     if metres is None or scan.text.strip():
         return ParseError(f"Type the distance like '10' ({units.value}), '10 km' or '6.2 mi'.")
     if metres <= 0:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from coach_rules import DaySteps, ParseError, Run, RunKind, Units, Walk, format_report, parse_report
 from coach_rules.units import METRES_PER_MILE
+from coach_rules.validate import Ask
 from tests.conftest import NOW
 
 MI = METRES_PER_MILE
@@ -128,7 +129,7 @@ def test_bad_input_is_a_clear_error(text: str, says: str) -> None:
 @given(st.text(max_size=300))
 def test_never_raises_on_arbitrary_text(text: str) -> None:
     result = parse_report(text, Units.KM, NOW)
-    assert isinstance(result, Run | Walk | DaySteps | ParseError)
+    assert isinstance(result, Run | Walk | DaySteps | ParseError | Ask)
 
 
 # Words runners type in reports; the random-update flow test reuses them.
@@ -175,7 +176,7 @@ _TOKENS = st.one_of(
 @given(st.lists(_TOKENS, max_size=10).map(" ".join))
 def test_never_raises_on_report_like_text(text: str) -> None:
     result = parse_report(text, Units.MI, NOW)
-    assert isinstance(result, Run | Walk | DaySteps | ParseError)
+    assert isinstance(result, Run | Walk | DaySteps | ParseError | Ask)
 
 
 _UNITS = st.sampled_from(list(Units))
