@@ -64,6 +64,7 @@ goal_choices = _answers.goal_choices
 check_step_goal = _answers.check_step_goal
 goal_heads_up = _answers.goal_heads_up
 read_weight = _answers.read_weight
+format_weight = _answers.format_weight
 step_floor = _checkins.step_floor
 render_checkin = _checkins.render_checkin
 pain_gone = _checkins.pain_gone

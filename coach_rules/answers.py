@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from coach_rules.params import DEFAULT_BOUNDS, DEFAULT_PARAMS, Bounds, CoachParams
-from coach_rules.units import POUNDS_PER_KG
+from coach_rules.units import POUNDS_PER_KG, Units
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,13 @@ class Refused:
     """An answer that does not fit, and what to say."""
 
     message: str
+
+
+def format_weight(kg: float, units: Units) -> str:
+    """Body weight as a runner of those units says it: '72 kg', or '159 lb' for miles."""
+    if units is Units.MI:
+        return f"{kg * POUNDS_PER_KG:.0f} lb"
+    return f"{kg:g} kg"
 
 
 def goal_hint(params: CoachParams = DEFAULT_PARAMS) -> str:

@@ -88,7 +88,7 @@ def daily_checkin(
             step_gap_advice(steps, goal, params),
             Advice("daily-nudge", f"Brisk is {band}.", brisk_reason, ("A1", "A2")),
         )
-    return Prescription(items, next_tip(last_tip_id))
+    return Prescription(items, next_tip(last_tip_id, profile.units))
 
 
 def today_check(

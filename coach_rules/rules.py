@@ -26,6 +26,7 @@ from coach_rules.params import DEFAULT_PARAMS, CoachParams
 from coach_rules.prescription import Advice, Prescription
 from coach_rules.tips import next_tip
 from coach_rules.units import (
+    POUNDS_PER_KG,
     Units,
     format_distance,
     format_number,
@@ -342,9 +343,11 @@ def _impact_saved(ctx: Context) -> Advice:
     if ctx.profile.weight_kg:
         walk_kg = round(ctx.profile.weight_kg * p.walk_impact_bw)
         run_kg = round(ctx.profile.weight_kg * p.run_impact_bw)
+        scale, unit = (POUNDS_PER_KG, "lb") if ctx.units is Units.MI else (1.0, "kg")
+        walk_load, run_load = round(walk_kg * scale), round(run_kg * scale)
         text = (
-            f"Impact: each step landed about {walk_kg} kg instead of {run_kg} kg running:"
-            f" {pct}% less over {minutes} min."
+            f"Impact: each step landed about {walk_load} {unit} instead of {run_load} {unit}"
+            f" running: {pct}% less over {minutes} min."
         )
         numbers |= {"walk_landing_kg": walk_kg, "run_landing_kg": run_kg}
     else:
@@ -648,4 +651,6 @@ def evaluate(
         exclusive = [rule for rule in exclusive if rule.id == "pain-urgent"]
     if exclusive:
         return Prescription(tuple(rule.advise(ctx) for rule in exclusive))
-    return Prescription(tuple(rule.advise(ctx) for rule in fired), next_tip(history.last_tip_id))
+    return Prescription(
+        tuple(rule.advise(ctx) for rule in fired), next_tip(history.last_tip_id, profile.units)
+    )

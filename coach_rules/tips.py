@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coach_rules.prescription import Tip
+from coach_rules.units import Units
 
 # Alternating form and mindset keeps consecutive tips different in kind too.
 TIPS: tuple[Tip, ...] = (
@@ -33,7 +34,8 @@ TIPS: tuple[Tip, ...] = (
     ),
     Tip(
         "mind-embrace-pace",
-        "Mindset: start tiny. 100 ft of walking after a run today, 150 ft next time. It adds up.",
+        "Mindset: start tiny. {short} of walking after a run today, {longer} next time."
+        " It adds up.",
         ("A14",),
     ),
     Tip(
@@ -46,8 +48,19 @@ TIPS: tuple[Tip, ...] = (
 TIP_IDS = tuple(t.id for t in TIPS)
 
 
-def next_tip(last_tip_id: str | None) -> Tip:
-    """The tip after the one shown last (the first one when none or unknown)."""
+# A14's "100 ft, then 150 ft", as a km runner (metres) or a mile runner (feet) says it.
+_SPANS = {Units.MI: ("100 ft", "150 ft"), Units.KM: ("30 m", "45 m")}
+
+
+def next_tip(last_tip_id: str | None, units: Units | None = None) -> Tip:
+    """The tip after the one shown last (the first one when none or unknown), in the
+    runner's units (both when they are not known, as for a club)."""
     if last_tip_id not in TIP_IDS:
-        return TIPS[0]
-    return TIPS[(TIP_IDS.index(last_tip_id) + 1) % len(TIPS)]
+        tip = TIPS[0]
+    else:
+        tip = TIPS[(TIP_IDS.index(last_tip_id) + 1) % len(TIPS)]
+    if units is None:
+        short, longer = "100 ft (30 m)", "150 ft (45 m)"
+    else:
+        short, longer = _SPANS[units]
+    return Tip(tip.id, tip.text.format(short=short, longer=longer), tip.sources)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from coach_rules.models import DaySteps, Report, Run, RunKind, Walk
 from coach_rules.params import DEFAULT_BOUNDS, Bounds
-from coach_rules.units import Units, format_clock, format_distance, speed_kmh
+from coach_rules.units import Units, format_clock, format_distance, format_pace, speed_kmh
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,8 @@ def _check_run(run: Run, units: Units, bounds: Bounds) -> ParseError | None:
         if pace_s_per_km < bounds.fastest_run_s_per_km:
             return ParseError(
                 f"{format_distance(run.distance_m, units)} in {format_clock(run.duration_s)}"
-                " is faster than 2:30 min/km, quicker than a world record."
+                f" is faster than {format_pace(bounds.fastest_run_s_per_km / 1000, units)},"
+                " quicker than a world record."
                 " For hours, write h:mm:ss (like 1:05:00)."
             )
     if run.effort is not None and not 1 <= run.effort <= 10:

@@ -52,7 +52,7 @@ async def test_onboarding_asks_five_questions_and_stores_answers(
     assert (await bot.reply("25:99")).startswith("Give the time as HH:MM")
     assert (await bot.reply("6.45am")).startswith("Nudge time: 06:45 your time")
     done = await bot.reply("154 lb")
-    assert done.startswith("Weight: 69.9 kg.\nAll set.")
+    assert done.startswith("Weight: 154 lb.\nAll set.")  # said back as a mile runner says it
     settings, state, activities = stored(tmp_path)
     assert (settings.units, settings.timezone, settings.step_goal) == (
         "mi",

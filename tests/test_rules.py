@@ -272,14 +272,20 @@ def test_no_walk_pace_without_distance() -> None:
     assert evaluate(Walk(NOW, 1800), History(), Profile(), NOW).item("walk-pace") is None
 
 
-@pytest.mark.parametrize("units", [Units.KM, Units.MI])
 @pytest.mark.parametrize(
-    ("weight", "text"),
+    ("units", "weight", "text"),
     [
-        (None, "Impact: about 52% less per step than running those 45 min."),
+        (Units.KM, None, "Impact: about 52% less per step than running those 45 min."),
+        (Units.MI, None, "Impact: about 52% less per step than running those 45 min."),
         (
+            Units.KM,
             70.0,
             "Impact: each step landed about 84 kg instead of 175 kg running: 52% less over 45 min.",
+        ),
+        (
+            Units.MI,
+            70.0,
+            "Impact: each step landed about 185 lb instead of 386 lb running: 52% less over 45 min.",
         ),
     ],
 )

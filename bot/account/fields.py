@@ -81,7 +81,7 @@ def prompt(field: Field, s: UserSettings, skippable: bool = True) -> Reply:
             _buttons(field, ("19:00", "19:00"), ("20:00", "20:00"), ("No nudges", "off"), *skip),
         )
     if field is Field.WEIGHT:
-        now = f"{s.weight_kg:g} kg" if s.weight_kg else "not set"
+        now = coaching.format_weight(s.weight_kg, s.units) if s.weight_kg else "not set"
         return Reply(
             f"Body weight, to show the impact you save by walking (optional; now: {now})."
             " Type it like '70 kg' or '154 lb'.",
@@ -158,7 +158,7 @@ def _weight(s: UserSettings, text: str) -> Outcome:
     if isinstance(kg, coaching.Refused):
         return Rejected(kg.message)
     s.weight_kg = kg
-    return Applied(f"Weight: {s.weight_kg:g} kg.")
+    return Applied(f"Weight: {coaching.format_weight(kg, s.units)}.")
 
 
 def _mileage(s: UserSettings, text: str) -> Outcome:
@@ -186,7 +186,7 @@ def apply(field: Field, settings: UserSettings, text: str) -> Outcome:
 
 def summary(s: UserSettings) -> str:
     """Every setting, one line each."""
-    weight = f"{s.weight_kg:g} kg" if s.weight_kg else "not set"
+    weight = coaching.format_weight(s.weight_kg, s.units) if s.weight_kg else "not set"
     return (
         f"Units: {s.units}\nTime zone: {s.timezone}\nStep goal: {s.step_goal:,}\n"
         f"Nudge: {s.nudge or 'off'}\nWeight: {weight}\n"

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.bench import nudge_bench, store_bench, update_bench
+from tests.bench import nudge_bench, parse_bench, store_bench, update_bench
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -27,6 +27,14 @@ def main(argv: Sequence[str]) -> int:
     # On the project disk (not a tmpfs) so fsync costs what it costs in production.
     scratch = Path.cwd() / ".bench"
     scratch.mkdir(exist_ok=True)
+    print(
+        table(
+            "Reading a message over the corpus (ms; target: p99 under 1 ms)",
+            ["", "messages", "p50", "p99", "p99 vs anchor"],
+            parse_bench.rows(rounds=3 if quick else 20),
+        )
+    )
+    print()
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         rows = store_bench.run(Path(tmp) / "store", sizes, samples=50 if quick else 300)
         print(
