@@ -48,7 +48,13 @@ from coach_rules.feel import (
 )
 from coach_rules.models import DaySteps, OpenPain
 from coach_rules.params import DEFAULT_PARAMS
-from coach_rules.parser import looks_like_report, names_a_run, parse_distance, parse_duration
+from coach_rules.parser import (
+    looks_like_report,
+    names_a_run,
+    parse_distance,
+    parse_duration,
+    units_named,
+)
 from coach_rules.tips import next_tip
 from coach_rules.validate import Ask
 from coach_rules.validate import check_day as _check_day
@@ -85,6 +91,7 @@ __all__ = [
     "render",
     "render_week",
     "says_pain_is_gone",
+    "units_named",
 ]
 
 

@@ -235,6 +235,7 @@ def parse_and_log(
     if who_.message_key and who_.message_key in tx.state().logged_messages:
         return [Reply(texts.ALREADY_LOGGED)]
     settings = settings_for(tx, who_)
+    _units_from(settings, text)
     now = coaching.now_for(settings, now_utc)
     report = coaching.read_report(text, settings, now)
     if isinstance(report, Ask):
@@ -262,6 +263,14 @@ def _with_body(report: Report, body: Body, words: str) -> Report:
     if pain:
         return replace(report, pain=True, note=words or report.note)
     return report
+
+
+def _units_from(settings: UserSettings, text: str) -> None:
+    """Miles (or km) named in a report answer 'km or miles?' for a runner who never chose."""
+    named = coaching.units_named(text)
+    if named is not None and "units" not in settings.chosen:
+        settings.units = named
+        settings.chosen = [*settings.chosen, "units"]
 
 
 def _offer(tx: UserTx, ask: Ask) -> list[Reply]:

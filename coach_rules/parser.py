@@ -570,6 +570,17 @@ def looks_like_report(text: str) -> bool:
     )
 
 
+def units_named(text: str) -> Units | None:
+    """The distance unit a message names ('5 mi', '10 km', '10k'), or None (bare numbers,
+    metres, or both units)."""
+    low = text.lower()
+    km = re.search(rf"{_NUM}\s*(?:km|kms|k|kilomet(?:er|re)s?)\b", low)
+    mi = re.search(rf"{_NUM}\s*(?:mi|mile|miles)\b|\ba mile\b", low)
+    if bool(km) == bool(mi):
+        return None
+    return Units.KM if km else Units.MI
+
+
 def names_a_run(text: str) -> bool:
     """Whether a message says it was a run (so it is not an answer to "how long did you walk?")."""
     return bool(re.search(_RUN_WORDS, text.lower()))

@@ -112,7 +112,8 @@ async def test_a_report_during_onboarding_is_logged_and_setup_goes_on(ana: Runne
     calls = await ana.say("ran 5k in 31 min")
     texts = [c.text for c in calls if c.method == "sendMessage"]
     assert texts[0].startswith("Logged: run, 5 km in 31:00 (6:12/km), today.")
-    assert texts[1].startswith("Back to setup: Kilometres or miles?")
+    # The run said km: that answers "km or miles?", so setup goes on with the time zone.
+    assert texts[1].startswith("Back to setup: Your time zone")
 
 
 async def test_a_report_typed_during_run_finishes_it(ana: Runner) -> None:
@@ -121,6 +122,16 @@ async def test_a_report_typed_during_run_finishes_it(ana: Runner) -> None:
     reply = await ana.reply("ran 8 km in 45:00")
     assert reply.startswith("Logged: run, 8 km in 45:00 (5:38/km), today.")
     assert stored(ana.app.services.repo.data.root, 5)[1].draft is None
+
+
+async def test_onboarding_skips_what_was_answered_another_way(ana: Runner) -> None:
+    await ana.say("/units mi")
+    await ana.say("/goal 9000")
+    calls = await ana.say("/start")
+    questions = [c.text for c in calls if c.method == "sendMessage"]
+    assert questions[-1].startswith("Your time zone")  # not units, not yet the goal
+    await ana.reply("Berlin")
+    assert (await ana.reply("19:30")).startswith("Nudge time: 19:30")  # the goal was skipped
 
 
 async def test_a_weekday_dates_the_run(ana: Runner) -> None:

@@ -176,7 +176,8 @@ async def test_a_second_marathon_today_is_asked_about(coach: Coach) -> None:
 
 async def test_a_hundred_mile_race_is_logged(coach: Coach) -> None:
     reply = await coach.bot.reply("100 mile race in 27:45")
-    assert reply.startswith("Logged: race, 160.93 km in 27:45:00 (10:21/km), today.\n")
+    # Miles named by a runner who never chose units: they are a mile runner now.
+    assert reply.startswith("Logged: race, 100 mi in 27:45:00 (16:39/mi), today.\n")
     assert after_logged(reply).startswith("Walk 50-100 min now")
     assert [a["duration_s"] for a in coach.activities()] == [27 * 3600 + 45 * 60]
 

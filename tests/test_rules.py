@@ -285,7 +285,8 @@ def test_no_walk_pace_without_distance() -> None:
         (
             Units.MI,
             70.0,
-            "Impact: each step landed about 185 lb instead of 386 lb running: 52% less over 45 min.",
+            "Impact: each step landed about 185 lb instead of 386 lb running:"
+            " 52% less over 45 min.",
         ),
     ],
 )

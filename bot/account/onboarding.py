@@ -12,46 +12,73 @@ from bot.chat import Who, remember, respond, settings_for, tapped
 from bot.context import Callback, WalkContext
 from bot.conversation import SETTINGS_FLOWS, Flow, Prefix, data
 from bot.replies import Button, Reply
-from bot.storage import Draft, UserTx
+from bot.storage import Draft, UserSettings, UserTx
 from bot.timezones import timezone_for_location
 
 
+def _open_from(settings: UserSettings, index: int) -> int:
+    """The next onboarding question to ask from `index` on: the first setup skips what
+    the runner already chose another way (/units mi, miles in a report)."""
+    while index < len(ONBOARDING):
+        if settings.onboarded or ONBOARDING[index].value not in settings.chosen:
+            return index
+        index += 1
+    return index
+
+
+def _ask_from(tx: UserTx, settings: UserSettings, index: int, replies: list[Reply]) -> list[Reply]:
+    """Ask onboarding question `index`, or finish onboarding when none is left."""
+    state = tx.state()
+    if index < len(ONBOARDING):
+        state.draft = Draft(Flow.ONBOARDING.value, ONBOARDING[index].value)
+        tx.put_state(state)
+        return [*replies, prompt(ONBOARDING[index], settings)]
+    settings.onboarded = True
+    remember(tx, settings)
+    state.draft = None
+    tx.put_state(state)
+    return [*replies, Reply(texts.ONBOARDING_DONE)]
+
+
 def start(tx: UserTx, who_: Who) -> list[Reply]:
-    """/start: the five questions again; what was logged stays."""
+    """/start: the questions (the first time, only those not answered another way);
+    what was logged stays."""
     settings = settings_for(tx, who_)
     settings.first_name = who_.first_name
-    state = tx.state()
-    state.draft = Draft(Flow.ONBOARDING.value, ONBOARDING[0].value)
-    tx.put_state(state)
     tx.put_settings(settings)
     name = f", {who_.first_name}" if who_.first_name else ""
-    return [Reply(texts.INTRO.format(name=name)), prompt(ONBOARDING[0], settings)]
+    intro = [Reply(texts.INTRO.format(name=name))]
+    return _ask_from(tx, settings, _open_from(settings, 0), intro)
 
 
 def _next(tx: UserTx, who_: Who, draft: Draft, said: str | None) -> list[Reply]:
     """After an answer: the next onboarding question, or the end."""
     settings = settings_for(tx, who_)
-    state = tx.state()
     replies = [Reply(said)] if said else []
     if draft.flow == Flow.ONBOARDING:
-        index = ONBOARDING.index(Field(draft.step)) + 1
-        if index < len(ONBOARDING):
-            state.draft = Draft(Flow.ONBOARDING.value, ONBOARDING[index].value)
-            tx.put_state(state)
-            return [*replies, prompt(ONBOARDING[index], settings)]
-        settings.onboarded = True
-        remember(tx, settings)
-        replies.append(Reply(texts.ONBOARDING_DONE))
+        following = _open_from(settings, ONBOARDING.index(Field(draft.step)) + 1)
+        return _ask_from(tx, settings, following, replies)
+    state = tx.state()
     state.draft = None
     tx.put_state(state)
     return replies
 
 
 def reprompt(tx: UserTx, who_: Who, draft: Draft) -> Reply:
-    """The pending settings question again, after a report interrupted it."""
-    field = Field(draft.step)
-    question = prompt(field, settings_for(tx, who_), skippable=draft.flow == Flow.ONBOARDING)
+    """The pending settings question again after a report interrupted it (or the next
+    one, when the report answered it: miles named in a run answer 'km or miles?')."""
+    settings = settings_for(tx, who_)
+    if draft.flow == Flow.ONBOARDING:
+        index = _open_from(settings, ONBOARDING.index(Field(draft.step)))
+        asked = _ask_from(tx, settings, index, [])[-1]
+        return Reply(f"Back to setup: {asked.text}", asked.buttons, asked.ask_location)
+    question = prompt(Field(draft.step), settings, skippable=False)
     return Reply(f"Back to setup: {question.text}", question.buttons, question.ask_location)
+
+
+def _chose(settings: UserSettings, field: Field) -> None:
+    if field.value not in settings.chosen:
+        settings.chosen = [*settings.chosen, field.value]
 
 
 def field_answer(tx: UserTx, who_: Who, draft: Draft, text: str) -> list[Reply]:
@@ -64,6 +91,7 @@ def field_answer(tx: UserTx, who_: Who, draft: Draft, text: str) -> list[Reply]:
     if not isinstance(outcome, Applied):
         hint = " Or tap Skip." if draft.flow == Flow.ONBOARDING else " (/cancel to stop)"
         return [Reply(outcome.message + hint)]
+    _chose(settings, field)
     remember(tx, settings)
     return _next(tx, who_, draft, outcome.message)
 
@@ -94,6 +122,7 @@ def direct(tx: UserTx, who_: Who, field: Field, args: str) -> list[Reply]:
     settings = settings_for(tx, who_)
     outcome = apply(field, settings, args)
     if isinstance(outcome, Applied):
+        _chose(settings, field)
         remember(tx, settings)
     return [Reply(outcome.message)]
 

@@ -56,6 +56,9 @@ class UserSettings:
     clubs: list[int] = field(default_factory=list)
     # How the runner writes 03/04: day first (True), month first (False), not known (None).
     day_first: bool | None = None
+    # Settings the runner chose, any way (onboarding, /units mi, miles named in a report):
+    # the first onboarding does not ask them again.
+    chosen: list[str] = field(default_factory=list)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> UserSettings:
