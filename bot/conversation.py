@@ -54,8 +54,8 @@ class Prefix(StrEnum):
     DELETE = "del"  # del:yes | del:no, the /delete confirmation
     NUDGE = "nudge"  # nudge:pause:<days> | nudge:off, under the daily nudge
     FOLLOWUP = "fu"  # fu:fresh | fu:sore, the morning after a long run
-    BODY = "body"  # body:sore | body:pain, the answer to the BODY flow's question
-    PAIN = "pain"  # pain:gone | pain:still, under anything said while a pain is open
+    BODY = "body"  # body:sore or body:pain, the answer to the BODY flow question
+    PAIN = "pain"  # pain:gone or pain:still, under what is said while a pain is open
     CONFIRM = "confirm"  # confirm:yes | confirm:no, the CONFIRM flow's answer
     CHOICE = "choice"  # choice:<n>, the CHOICE flow's answer (the n-th reading)
 

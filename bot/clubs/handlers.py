@@ -90,13 +90,9 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
     if not replies[0].text.startswith("Logged: "):
         await _not_logged(update, context, replies, private, name)
         return
-    if private:
-        try:
-            await send_to(context.bot, user.id, replies)
-            await say(update, context, f"Logged for {name}. Details sent privately.")
-            return
-        except Forbidden:
-            pass
+    if private and await _privately(context, user.id, replies):
+        await say(update, context, f"Logged for {name}. Details sent privately.")
+        return
     logged, advice = replies[0].text.splitlines()[:2]
     link = deep_link(context.bot.username, chat.id)
     what = logged.removeprefix("Logged: ")
@@ -115,15 +111,20 @@ async def _not_logged(
     if not replies[0].buttons:
         await say(update, context, replies[0].text)
         return
-    if private:
-        try:
-            await send_to(context.bot, user.id, replies)
-            await say(update, context, f"{name}, I have a quick question for you in private.")
-            return
-        except Forbidden:
-            pass
+    if private and await _privately(context, user.id, replies):
+        await say(update, context, f"{name}, I have a quick question for you in private.")
+        return
     link = deep_link(context.bot.username, chat.id)
     await say(update, context, f"{name}, I need to ask you something first: {link}")
+
+
+async def _privately(context: WalkContext, user_id: int, replies: list[Reply]) -> bool:
+    """Send to the runner's private chat; False when they have blocked the bot since."""
+    try:
+        await send_to(context.bot, user_id, replies)
+    except Forbidden:
+        return False
+    return True
 
 
 group_run = _log_from_group(Flow.RUN)
