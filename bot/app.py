@@ -130,6 +130,12 @@ def router() -> Router:
     return Router(answers, reporting.free_text, reprompts)
 
 
+async def answer_unknown_button(update: Update, context: WalkContext) -> None:
+    """A button no handler knows: answered with a word, nothing else done."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.STALE_BUTTON)
+
+
 async def log_update(update: Update, context: WalkContext) -> None:
     """One line per update: ids and kind, never the text."""
     chat = update.effective_chat.id if update.effective_chat else None
@@ -153,6 +159,8 @@ def register_handlers(app: WalkApp) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migrated))
     for prefix, callback in _buttons().items():
         app.add_handler(CallbackQueryHandler(private_only(callback), pattern=pattern(prefix)))
+    # Any other button data (an old version's, or forged): answered, so no spinner stays.
+    app.add_handler(CallbackQueryHandler(answer_unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, onboarding.location_message))
     text = PRIVATE & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text, router().text_message))

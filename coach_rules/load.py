@@ -52,7 +52,9 @@ def load_ratio(history: History, today: date, params: CoachParams = DEFAULT_PARA
     acute = run_minutes(acute_runs, pace)
     earlier_runs = history.runs_between(chronic_first, acute_first - timedelta(days=1))
     earlier = run_minutes(earlier_runs, pace)
-    if earlier <= 0:
+    # B3 compares a week with the month before it: one earlier run is no month.
+    first_run = min((r.day for r in history.runs()), default=today)
+    if earlier <= 0 or (today - first_run).days < params.chronic_days - params.acute_days:
         return None
     weekly_chronic = (acute + earlier) / (params.chronic_days / params.acute_days)
     return acute / weekly_chronic

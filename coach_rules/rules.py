@@ -118,8 +118,8 @@ def _is_long(ctx: Context) -> bool:
         return False
     if run.kind is RunKind.LONG:
         return True
-    if run.distance_m is None:
-        return False
+    if run.distance_m is None or run.kind in (RunKind.EASY, RunKind.RECOVERY):
+        return False  # the runner called it easy: it is not their long run
     threshold = long_run_threshold_m(ctx.history, run.day, ctx.units, ctx.params)
     return run.distance_m >= threshold
 
@@ -215,10 +215,11 @@ def easy_swap_advice(run_min: int, why: str, params: CoachParams = DEFAULT_PARAM
 
 
 def _swap_minutes(ctx: Context) -> int:
-    """The run's minutes; for a run logged by distance only, the runner's usual easy run."""
+    """The easy run's minutes; after any other run (a long run, a race) or one logged by
+    distance only, the runner's usual easy run: the swap replaces the NEXT easy run."""
     run = _run(ctx)
     assert run is not None
-    if run.duration_s:
+    if run.duration_s and run.kind in (None, RunKind.EASY, RunKind.RECOVERY):
         return round(run.duration_s / 60)
     return typical_easy_minutes(ctx.history, run.day, ctx.params)
 

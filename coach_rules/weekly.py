@@ -183,6 +183,8 @@ def weekly_advice(
 
 
 def _walking_line(f: WeeklyFigures) -> str:
+    if not f.walk_minutes:
+        return "Walking: none logged"
     parts = [f"{round(f.brisk_walk_minutes)} brisk"]
     if f.stroll_minutes:
         parts.append(f"{round(f.stroll_minutes)} at a stroll (not counted as moderate)")

@@ -176,12 +176,31 @@ def test_easy_swap_not_for_a_fine_easy_run_or_a_hard_tempo() -> None:
     assert evaluate(hard, History(), Profile(), NOW).item("easy-swap") is None
 
 
-@pytest.mark.parametrize("kind", [RunKind.TEMPO, RunKind.LONG, RunKind.RACE, None])
-def test_soreness_after_any_run_swaps_the_next_easy_run(kind: RunKind | None) -> None:
+@pytest.mark.parametrize(
+    ("kind", "same"),
+    # An easy run (or one with no kind named) is swapped minute for minute; after a long
+    # run, a tempo or a race the next easy run is the runner's usual one (A11's 30 min).
+    [(None, 50), (RunKind.EASY, 50), (RunKind.TEMPO, 30), (RunKind.LONG, 30), (RunKind.RACE, 30)],
+)
+def test_soreness_after_any_run_swaps_the_next_easy_run(kind: RunKind | None, same: int) -> None:
     run = _run(10 * KM, 50, kind, sore=True)
     item = evaluate(run, History(), Profile(), NOW).item("easy-swap")
     assert item is not None and "you said you're sore" in item.reason
-    assert item.numbers == {"walk_min_same": 50, "walk_min_3to1": 90}
+    assert item.numbers == {"walk_min_same": same, "walk_min_3to1": 90}
+
+
+def test_a_sore_long_run_never_asks_for_a_walk_as_long_as_the_run() -> None:
+    long_run = _run(20 * MI, 185, RunKind.LONG, sore=True)
+    item = evaluate(long_run, History(), Profile(), NOW).item("easy-swap")
+    assert item is not None and "185" not in item.text
+
+
+def test_a_run_called_easy_is_never_the_long_run() -> None:
+    shorts = [_run(3 * KM, 18, at=NOW - timedelta(hours=h)) for h in (3, 5)]
+    easy = _run(10 * KM, 55, RunKind.EASY)
+    prescription = evaluate(easy, History.of(shorts), Profile(), NOW)
+    assert prescription.item("finisher-walk") is None
+    assert prescription.item("cooldown-walk") is not None
 
 
 def test_the_longer_walk_is_capped() -> None:

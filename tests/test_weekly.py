@@ -32,6 +32,7 @@ def _week() -> History:
             Run(days_ago(3), 20_000, 110 * 60, RunKind.LONG),
             Run(days_ago(8), 10_000, 60 * 60),  # last week: not in this week's minutes
             Run(days_ago(15), 10_000, 60 * 60),
+            Run(days_ago(22), 10_000, 60 * 60),
             Walk(days_ago(1), 45 * 60, 3200),
             Walk(days_ago(2), 30 * 60, None, 3500),
             DaySteps(days_ago(0), 9000),
@@ -52,8 +53,8 @@ def test_weekly_figures_without_weight() -> None:
     assert fig.days_at_goal == 3
     assert [d.steps for d in fig.days] == [None, None, 12000, None, None, 8100, 9000]
     assert [d.run_minutes for d in fig.days] == [0, 0, 0, 110, 0, 0, 50]
-    # acute 160; 28 days 280 -> 70/week -> 2.29
-    assert fig.load_ratio == pytest.approx(160 / 70)
+    # acute 160; 28 days 340 -> 85/week -> 1.88
+    assert fig.load_ratio == pytest.approx(160 / 85)
     assert fig.load_verdict.startswith("a spike")
     assert fig.walk_steps == 4500 + 3500
     assert fig.impact_percent_saved == 52
@@ -71,6 +72,7 @@ def _mixed_week() -> History:
             Run(days_ago(6), 5_000, 30 * 60, pain=True, note="left knee hurts"),  # 6:00/km
             Run(days_ago(8), 10_000, 60 * 60),  # 6:00/km, last week
             Run(days_ago(15), 10_000, 60 * 60),
+            Run(days_ago(22), 10_000, 60 * 60),
             Walk(days_ago(2), 60 * 60, 4_000),  # 4.0 km/h = 2.49 mph: a stroll
             Walk(days_ago(4), 30 * 60, 2_500),  # 5.0 km/h: brisk
             Walk(days_ago(5), 20 * 60),  # no distance: pace unknown
@@ -80,16 +82,16 @@ def _mixed_week() -> History:
 
 def test_a_mixed_week_counts_what_the_rules_count() -> None:
     fig = weekly_figures(_mixed_week(), Profile(), NOW.date())
-    # The distance-only 8 km at the usual pace: the median of 5:00, 5:30, 6:00, 6:00, 6:00
-    # min/km is 6:00, so 48 min.
+    # The distance-only 8 km at the usual pace: the median of 5:00, 5:30 and four runs at
+    # 6:00 min/km is 6:00, so 48 min.
     assert fig.estimated_run_minutes == pytest.approx(48)
     assert fig.run_minutes == pytest.approx(50 + 48 + 110 + 30)
     assert (fig.brisk_walk_minutes, fig.stroll_minutes, fig.unknown_pace_minutes) == (30, 60, 20)
     assert fig.walk_minutes == 110
     # Brisk and unknown-pace walking count; the stroll does not (A1, B2).
     assert fig.moderate_minutes == pytest.approx(30 + 20 + 2 * 238)
-    # This week 238 min; 28 days 238 + 120 = 358, 89.5 a week: 2.66.
-    assert fig.load_ratio == pytest.approx(238 / 89.5)
+    # This week 238 min; 28 days 238 + 180 = 418, 104.5 a week: 2.28.
+    assert fig.load_ratio == pytest.approx(238 / 104.5)
     lines = render_week(fig).splitlines()
     assert lines[1] == "Running: 238 min (48 estimated from distance at your usual pace)"
     assert lines[2] == (
@@ -98,6 +100,12 @@ def test_a_mixed_week_counts_what_the_rules_count() -> None:
     )
     assert lines[3] == "Moderate-equivalent: 526 of 150 min (running counts double)"
     assert not any(" t of landing force" in line for line in lines)
+
+
+def test_one_earlier_run_is_no_month_of_history() -> None:
+    history = History.of([Run(days_ago(9), 5_000, 30 * 60), Run(days_ago(1), 10_000, 60 * 60)])
+    fig = weekly_figures(history, Profile(), NOW.date())
+    assert fig.load_ratio is None and fig.load_verdict.startswith("not enough history")
 
 
 def test_a_week_of_distance_only_runs_is_not_read_as_light() -> None:

@@ -139,7 +139,7 @@ def _goal(s: UserSettings, text: str) -> Outcome:
 
 def _nudge(s: UserSettings, text: str) -> Outcome:
     answer = text.strip().lower()
-    if answer in {"off", "no", "none", "never"}:
+    if answer in {"off", "no", "none", "never", "no thanks", "no nudges", "nope"}:
         s.nudge = None
         return Applied("Nudges are off. Turn them on with /nudge 19:00.")
     clock = parse_clock(answer)

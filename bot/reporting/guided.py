@@ -125,7 +125,10 @@ def _time(d: dict[str, object], value: str, skip: bool) -> str | None:
     if skip:
         return None if distance else "I need a distance or a time: please type the time."
     metres = float(distance) if isinstance(distance, int | float) else None
-    seconds = coaching.read_duration(value, metres)
+    answer = value.strip()
+    if answer.isascii() and answer.isdigit():
+        answer = f"{answer} min"  # "How long did it take?" "40": forty minutes
+    seconds = coaching.read_duration(answer, metres)
     if isinstance(seconds, ParseError):
         return seconds.message
     d["duration_s"] = seconds
