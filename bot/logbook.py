@@ -276,7 +276,7 @@ def _units_from(settings: UserSettings, text: str) -> None:
 def _offer(tx: UserTx, ask: Ask) -> list[Reply]:
     """Two plausible readings: ask, with one button each; nothing stored yet."""
     options = [[label, words] for label, words in ask.options]
-    extra: dict[str, object] = {"options": options, "dates": "Which day" in ask.question}
+    extra: dict[str, object] = {"options": options, "dates": ask.about == "date_order"}
     buttons = tuple(
         Button(label, data(Prefix.CHOICE, i)) for i, (label, _) in enumerate(ask.options)
     )

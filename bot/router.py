@@ -12,11 +12,12 @@ from datetime import datetime
 from telegram import Update
 
 from bot import coaching, logbook, texts
-from bot.chat import Who, respond, send, who
+from bot.chat import Who, respond, send, settings_for, who
 from bot.context import WalkContext
 from bot.conversation import Flow
 from bot.replies import Reply
 from bot.storage import Draft, UserTx
+from coach_rules import Run
 
 Answer = Callable[[UserTx, Who, Draft, str, datetime], list[Reply]]
 Fresh = Callable[[UserTx, Who, str, datetime], list[Reply]]
@@ -46,17 +47,21 @@ class Router:
             if tx.state().draft == draft:  # still waiting: ask it again, so it isn't lost
                 replies.append(self.reprompts[flow](tx, who_, draft))
             return replies
-        if flow in ENDED_BY_A_REPORT and self._whole_report(flow, draft, text):
+        if flow in ENDED_BY_A_REPORT and self._whole_report(tx, who_, flow, text, now_utc):
             return logbook.parse_and_log(tx, who_, text, now_utc, ends_question=True)
         return self.answers[flow](tx, who_, draft, text, now_utc)
 
     @staticmethod
-    def _whole_report(flow: Flow, draft: Draft, text: str) -> bool:
-        """A full report typed instead of an answer: a run named as one (and, in /run, a
-        report with a distance and a time as well)."""
+    def _whole_report(tx: UserTx, who_: Who, flow: Flow, text: str, now_utc: datetime) -> bool:
+        """A full report typed instead of an answer: a run named as one, or (in /run) a
+        run with both a distance and a time ('easy 8k 45min yesterday')."""
         if coaching.names_a_run(text):
             return True
-        return flow is Flow.RUN and coaching.looks_like_report(text) and ":" in text
+        if flow is not Flow.RUN:
+            return False
+        settings = settings_for(tx, who_)
+        reading = coaching.read_report(text, settings, coaching.now_for(settings, now_utc))
+        return isinstance(reading, Run) and bool(reading.distance_m and reading.duration_s)
 
     async def text_message(self, update: Update, context: WalkContext) -> None:
         """Any text that is not a command."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from difflib import get_close_matches
 
 from dateutil.parser import ParserError
 from dateutil.parser import parse as parse_date
@@ -185,6 +186,34 @@ def _written(text: str, today: date) -> DayReading:
             return NotADay(f"{found.group(0)} is not a date I know. Try 20.11. or 2026-11-20.")
         return _recent(day, today)
     return None
+
+
+_DAY_WORDS = (
+    "yesterday",
+    "today",
+    "tomorrow",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+
+
+def fix_day_words(text: str) -> str:
+    """Typos of day words ('yestrday', 'saterday') as the words they miss by a letter or
+    two (difflib): a misspelt date must not silently date a run today."""
+
+    def fixed(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < 5 or word.lower() in _DAY_WORDS:
+            return word
+        close = get_close_matches(word.lower(), _DAY_WORDS, n=1, cutoff=0.8)
+        return close[0] if close else word
+
+    return re.sub(r"[A-Za-z]+", fixed, text)
 
 
 def read_day(text: str, today: date, day_first: bool | None = None) -> DayReading:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from coach_rules.dates import DayChoice, NotADay, SomeDay, day_words, read_day
+from coach_rules.dates import DayChoice, NotADay, SomeDay, day_words, fix_day_words, read_day
 from coach_rules.feel import read_body
 from coach_rules.models import DaySteps, Report, Run, RunKind, Walk
 from coach_rules.params import DEFAULT_BOUNDS, Bounds
@@ -333,6 +333,7 @@ def _day_choice(text: str, choice: DayChoice) -> Ask:
     return Ask(
         f"Which day: {a:%a %d %b} or {b:%a %d %b}?",
         ((f"{a:%a %d %b}", rewritten(a)), (f"{b:%a %d %b}", rewritten(b))),
+        about="date_order",
     )
 
 
@@ -341,7 +342,7 @@ def _pieces(
 ) -> _Pieces | ParseError | Ask:
     # One space for any run of blanks: no pattern then scans a long run more than once;
     # and a space between a word and a number typed together ('ran5k', 'walked45min').
-    low = re.sub(r"\s+", " ", text.lower().replace("\u2019", "'"))
+    low = re.sub(r"\s+", " ", fix_day_words(text).lower().replace("\u2019", "'"))
     low = re.sub(r"(?<=[a-z])(?=[0-9])", " ", low)
     error = _guard(low)
     if error:
@@ -414,6 +415,8 @@ def _clock_question(p: _Pieces) -> Ask:
     )
 
 
+# Slower than this (10 min/km, 6 km/h) is a walking pace: with no word saying which, ask.
+WALKING_PACE_S_PER_KM = 600
 # A number with no unit, alone: as a distance it is believable up to these (a long run),
 # as minutes from 10 on. Where both are believable the coach asks.
 BARE_MOST_DISTANCE = {Units.KM: 30, Units.MI: 20}
@@ -440,8 +443,27 @@ def _bare_question(p: _Pieces) -> Ask | int | None:
     )
 
 
-def _build(p: _Pieces) -> Report | ParseError | Ask:
-    walk = p.is_walk and not p.is_run
+def _run_or_walk(p: _Pieces, distance: float, seconds: int) -> Ask | None:
+    """No word says run or walk, and the pace is a walking one: ask which."""
+    if p.is_run or p.is_walk or p.kind is not None or distance <= 0:
+        return None
+    if seconds / (distance / METRES_PER_KM) < WALKING_PACE_S_PER_KM:
+        return None
+    return Ask(
+        "Was that a run or a walk?",
+        (("Run", f"ran {p.text}"), ("Walk", f"walked {p.text}")),
+    )
+
+
+def _early(p: _Pieces, walk: bool) -> Report | ParseError | Ask | None:
+    """What is decided before times and distances: no activity at all, a bare number
+    (minutes, or a question), a day's step count."""
+    if p.bare is not None and not (p.is_run or p.is_walk or p.kind):
+        # A lone number with no run, walk or unit is no report ("wat should i do 2day").
+        return ParseError(
+            "I couldn't find a run or a walk in that. Try 'ran 10 km 52:30' or 'walked 45 min'.",
+            unrecognised=True,
+        )
     bare = None if walk else _bare_question(p)
     if isinstance(bare, Ask):
         return bare
@@ -450,6 +472,11 @@ def _build(p: _Pieces) -> Report | ParseError | Ask:
     no_time = p.seconds is None and p.clock is None
     if p.steps is not None and no_time and (not walk or p.distance_m is None):
         return DaySteps(p.at, p.steps, p.added, p.pain, p.note if p.pain else "")
+    return None
+
+
+def _time_and_distance(p: _Pieces, walk: bool) -> tuple[int | None, float | None] | Ask:
+    """The seconds and metres, an 'a:b' resolved by the pace it gives, a pace applied."""
     seconds = p.seconds
     if seconds is None and p.clock is not None:
         seconds = _resolve_clock(p.clock, p.distance_m, walk)
@@ -461,6 +488,18 @@ def _build(p: _Pieces) -> Report | ParseError | Ask:
             seconds = round(distance * p.pace)
         elif distance is None and seconds:
             distance = round(seconds / p.pace, 2)
+    return seconds, distance
+
+
+def _build(p: _Pieces) -> Report | ParseError | Ask:
+    walk = p.is_walk and not p.is_run
+    early = _early(p, walk)
+    if early is not None:
+        return early
+    timed = _time_and_distance(p, walk)
+    if isinstance(timed, Ask):
+        return timed
+    seconds, distance = timed
     if walk:
         if seconds is None:
             return ParseError("How long did you walk? Try 'walked 45 min 3.2 km'.")
@@ -471,7 +510,8 @@ def _build(p: _Pieces) -> Report | ParseError | Ask:
             " 'walked 45 min' or '7400 steps'.",
             unrecognised=True,
         )
-    return Run(p.at, distance, seconds, p.kind, p.effort, p.pain, p.sore, p.note)
+    unsure = _run_or_walk(p, distance, seconds) if distance and seconds else None
+    return unsure or Run(p.at, distance, seconds, p.kind, p.effort, p.pain, p.sore, p.note)
 
 
 def parse_report(

@@ -286,8 +286,11 @@ def brisk_pace_band(units: Units, params: CoachParams = DEFAULT_PARAMS) -> str:
 def _second_session(ctx: Context) -> Advice:
     run = _run(ctx)
     assert run is not None
-    second = any(r.day == run.day and r != run for r in ctx.history.runs())
-    lead = "That's your second run today: next time" if second else "If you add a second session"
+    earlier = sum(1 for r in ctx.history.runs() if r.day == run.day and r != run)
+    ordinal = {1: "second", 2: "third", 3: "fourth"}.get(earlier, f"{earlier + 1}th")
+    lead = (
+        f"That's your {ordinal} run today: next time" if earlier else "If you add a second session"
+    )
     return Advice(
         "second-session",
         f"{lead}, make it a brisk walk at {brisk_pace_band(ctx.units, ctx.params)}."

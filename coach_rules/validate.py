@@ -26,6 +26,9 @@ class Ask:
 
     question: str
     options: tuple[tuple[str, str], ...]  # (button label, the message to read instead)
+    # "date_order" when the first option reads the date day first (03/04 = 3 April): the
+    # answer then says how the runner writes dates.
+    about: str = ""
 
 
 def check_text(text: str, bounds: Bounds = DEFAULT_BOUNDS) -> ParseError | None:

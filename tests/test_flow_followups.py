@@ -131,3 +131,62 @@ async def test_debug_logging_holds_no_text_or_name(
     assert caplog.records, "nothing was logged at all"
     assert "secret words" not in caplog.text and "Ana" not in caplog.text
     logging.getLogger().setLevel(logging.WARNING)
+
+
+async def test_picking_a_day_for_last_week_says_nothing_of_date_order(ana: Runner) -> None:
+    await ana.say("last week ran 10k 50 min")
+    await ana.press("Sat 21 Nov")
+    assert stored(ana.app.services.repo.data.root, 5)[0].day_first is None
+    asked = (await ana.say("easy 5k 30 min on 03/04"))[-1]
+    assert asked.text == "Which day: Fri 03 Apr or Wed 04 Mar?"
+
+
+async def test_a_whole_run_typed_at_the_last_run_question_is_that_run(ana: Runner) -> None:
+    await ana.say("/run")
+    await ana.press("Long")
+    await ana.say("15")
+    await ana.say("1h32")
+    await ana.press("Skip")
+    reply = await ana.reply("actually it was an easy 8k 45min yesterday")
+    assert reply.startswith("Logged: easy run, 8 km in 45:00 (5:38/km), yesterday.")
+    docs = stored(ana.app.services.repo.data.root, 5)[2]
+    assert [d["distance_m"] for d in docs] == [8000.0]
+
+
+@pytest.mark.parametrize(
+    ("message", "starts"),
+    [
+        ("wat should i do 2day", "I couldn't find a run or a walk in that."),
+        ("walkd 30 min 2.5km", "Was that a run or a walk?"),
+    ],
+)
+async def test_no_guess_is_stored(ana: Runner, message: str, starts: str) -> None:
+    await ana.say("/units km")  # a known runner (a stranger is greeted first)
+    assert (await ana.reply(message)).startswith(starts)
+    found = stored(ana.app.services.repo.data.root, 5)
+    assert found is None or found[2] == []
+
+
+async def test_a_misspelt_day_still_dates_the_run(ana: Runner) -> None:
+    reply = await ana.reply("10,5 km 58 min yestrday")
+    assert reply.startswith("Logged: run, 10.5 km in 58:00 (5:31/km), yesterday.")
+
+
+async def test_an_unanswered_question_never_blocks(ana: Runner) -> None:
+    await ana.say("/units km")
+    await ana.say("run 1:05")  # asked: 1 h 05 or 1 min 05?
+    assert (await ana.reply("hi")).startswith("Hi, Ana!")
+    asked = (await ana.say("last week ran 10k 50 min"))[-1]
+    assert asked.text == "Which day was it?"
+
+
+async def test_third_run_of_the_day_is_called_the_third(ana: Runner) -> None:
+    await ana.say("/settings")  # stored, so the mileage goal can be set
+    for text in ("ran 5 km 30 min", "ran 5 km 31 min"):
+        await ana.say(text)
+    third = await ana.reply("ran 5 km 32 min")
+    assert "That's your third run today: next time, make it a brisk walk" in third
+
+
+async def test_a_goal_with_a_space_is_read(ana: Runner) -> None:
+    assert (await ana.reply("/goal 10 000")) == "Step goal: 10,000 a day."

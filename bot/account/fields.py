@@ -118,7 +118,7 @@ def _timezone(s: UserSettings, text: str) -> Outcome:
 
 
 def _number(text: str) -> float | None:
-    cleaned = text.strip().lower().replace(",", "").replace("_", "")
+    cleaned = re.sub(r"[ ,_]", "", text.strip().lower())
     match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*(k?)", cleaned)
     if not match:
         return None

@@ -90,7 +90,9 @@ def field_answer(tx: UserTx, who_: Who, draft: Draft, text: str) -> list[Reply]:
     outcome = apply(field, settings, text)
     if not isinstance(outcome, Applied):
         hint = " Or tap Skip." if draft.flow == Flow.ONBOARDING else " (/cancel to stop)"
-        return [Reply(outcome.message + hint)]
+        # The reply removes the location keyboard; the time-zone question puts it back.
+        again = field is Field.TIMEZONE
+        return [Reply(outcome.message + hint, ask_location=again)]
     _chose(settings, field)
     remember(tx, settings)
     return _next(tx, who_, draft, outcome.message)

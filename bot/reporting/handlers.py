@@ -16,6 +16,7 @@ from bot.replies import Button, Reply
 from bot.reporting import guided
 from bot.storage import Draft, UserTx
 from coach_rules import DaySteps, Run, Walk
+from coach_rules.validate import Ask
 
 WALK_QUESTION = "How long did you walk, and how far? Like '45 min 3.2 km' or '30 min'."
 
@@ -74,16 +75,20 @@ YES = frozenset({"yes", "y", "yep", "yeah", "yes please", "yes, log it", "log it
 NO = frozenset({"no", "n", "nope", "no thanks", "no, drop it", "drop it", "cancel"})
 
 
-def _is_report(tx: UserTx, who_: Who, text: str, now_utc: datetime) -> bool:
-    """Whether the text is a new report in its own right (not an answer)."""
+def _is_new_message(tx: UserTx, who_: Who, text: str, now_utc: datetime) -> bool:
+    """Whether the text is a message in its own right (a report, a question), not an answer."""
     settings = settings_for(tx, who_)
     reading = coaching.read_report(text, settings, coaching.now_for(settings, now_utc))
-    return isinstance(reading, Run | Walk | DaySteps)
+    return isinstance(reading, Run | Walk | DaySteps | Ask) or coaching.read_chat(text) is not None
 
 
-def _again(tx: UserTx, who_: Who, text: str, now_utc: datetime, question: Reply) -> list[Reply]:
-    """Not an answer: a new report is logged (the question still waits); else ask again."""
-    if _is_report(tx, who_, text, now_utc):
+def _again(
+    tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datetime, question: Reply
+) -> list[Reply]:
+    """Not an answer: a new message moves on (the unanswered question is dropped, so it
+    never blocks the runner); anything else is asked again."""
+    if _is_new_message(tx, who_, text, now_utc):
+        logbook.end_question(tx, draft)
         return logbook.parse_and_log(tx, who_, text, now_utc)
     return [Reply(f"Sorry, I didn't catch that. {question.text}", question.buttons)]
 
@@ -92,7 +97,8 @@ def body_answer(tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datetim
     """'Tired muscles' or 'pain in one spot' (tapped or typed)."""
     body = coaching.read_body_answer(text)
     if body is None:
-        return _again(tx, who_, text, now_utc, Reply(logbook.BODY_QUESTION, logbook.BODY_BUTTONS))
+        question = Reply(logbook.BODY_QUESTION, logbook.BODY_BUTTONS)
+        return _again(tx, who_, draft, text, now_utc, question)
     logbook.end_question(tx, draft)
     return logbook.parse_and_log(tx, who_, str(draft.data.get("text", "")), now_utc, body=body)
 
@@ -104,7 +110,7 @@ def confirm_answer(
     low = text.strip().lower().rstrip("!.")
     if low not in YES | NO:
         question = Reply("Log it anyway?", logbook.DAY_BUTTONS)
-        return _again(tx, who_, text, now_utc, question)
+        return _again(tx, who_, draft, text, now_utc, question)
     logbook.end_question(tx, draft)
     if low in NO:
         return [Reply("Dropped: nothing stored. Send it again with its day, like 'yesterday'.")]
@@ -126,7 +132,7 @@ def choice_answer(tx: UserTx, who_: Who, draft: Draft, text: str, now_utc: datet
     buttons = tuple(
         Button(str(label), data(Prefix.CHOICE, i)) for i, (label, _) in enumerate(options)
     )
-    return _again(tx, who_, text, now_utc, Reply("Which one?", (buttons,)))
+    return _again(tx, who_, draft, text, now_utc, Reply("Which one?", (buttons,)))
 
 
 def _choice(tx: UserTx, w: Who, answer: str, now: datetime) -> list[Reply]:
