@@ -364,7 +364,9 @@ def _pieces(
         return steps
     seconds, clock = _duration(scan)
     effort = _effort(scan)
-    race_distance = bool(re.search(r"\bmarathon\b|\bhm\b|\bparkrun\b|\bhalf\b", scan.text))
+    race_distance = bool(
+        re.search(r"\b(?:half[- ]?)?marathon\b|\bhm\b|\bparkrun\b|\bhalf\b", scan.text)
+    )
     is_walk = bool(re.search(_WALK_WORDS, low))
     is_run = bool(re.search(_RUN_WORDS, low)) or repeats is not None
     distance, bare = repeats, None
