@@ -16,6 +16,7 @@ from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.storage import DataDir, UserStore
 from bot.storage.backup import RestoreError, restore_backup, write_backup
+from bot.storage.lock import FolderInUse, hold
 
 logger = logging.getLogger("walkcoach")
 HEARTBEAT_MAX_AGE_S = 180
@@ -93,6 +94,11 @@ def run(settings: Settings) -> int:
     if status != "ok":
         print(f"walk-coach: {status}", file=sys.stderr)
         return 1
+    try:
+        held = hold(DataDir(settings.data_dir))  # released by the OS when we exit
+    except FolderInUse as exc:
+        print(f"walk-coach: {exc}", file=sys.stderr)
+        return 1
     store.sweep_temporary_files()
     app = build_application(settings)
     if settings.webhook_url:
@@ -105,4 +111,5 @@ def run(settings: Settings) -> int:
         logger.info("starting: polling, api %s, data %s", settings.api_url, settings.data_dir)
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     logger.info("stopped")
+    held.close()
     return 0

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,18 +25,24 @@ def standin() -> Iterator[BotApiStandIn]:
         yield server
 
 
-def start_bot(standin: BotApiStandIn, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TELEGRAM_", "WALKCOACH_", "WEBHOOK_"))
-        },
+def bot_env(standin: BotApiStandIn, data_dir: Path) -> dict[str, str]:
+    """The bot's environment: the stand-in as Bot API, a fake token, its own data folder."""
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WALKCOACH_", "WEBHOOK_"))
+    }
+    return {
+        **inherited,
         "TELEGRAM_BOT_TOKEN": FAKE_TOKEN,
         "TELEGRAM_API_URL": standin.url,
         "WALKCOACH_DATA_DIR": str(data_dir),
         "PYTHONPATH": str(ROOT),
     }
+
+
+def start_bot(standin: BotApiStandIn, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = bot_env(standin, data_dir)
     mark = standin.mark()
     # The child gets its own copy of the file descriptor; ours is closed once it started.
     with log.open("ab") as out:
@@ -143,3 +150,32 @@ def test_malformed_token_is_a_one_line_error(tmp_path: Path) -> None:
     assert proc.stderr.count("\n") == 1
     assert "does not look like a bot token" in proc.stderr
     assert "not-a-token" not in proc.stderr
+
+
+def test_a_second_bot_on_the_same_folder_is_refused(standin: BotApiStandIn, tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "bot.log"
+    first = start_bot(standin, data, log)
+    try:
+        env = bot_env(standin, data)
+        started = time.monotonic()
+        second = subprocess.run(
+            [sys.executable, "-m", "bot"],
+            cwd=data.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        elapsed = time.monotonic() - started
+        assert second.returncode == 1
+        assert second.stderr.strip() == (
+            f"walk-coach: another walk-coach (PID {first.pid}) is running on {data}; stop it first"
+        )
+        assert elapsed < 5  # refused at once (most of this is starting Python)
+        m = standin.mark()
+        standin.push_text(USER, "ran 5 km 30 min")  # the first goes on as before
+        standin.wait_text("Logged: run, 5 km in 30:00", m)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=20)

@@ -5,6 +5,7 @@
     <root>/schedule-snapshot.json       the nudge index, as of the last snapshot
     <root>/schedule-journal.txt         runners whose schedule changed since then
     <root>/scheduler.json               the last minute the scheduler finished
+    <root>/walk-coach.lock              held by the one bot process running here
     .<name>.<suffix>.tmp beside any of them: a write a killed process left behind
 
 Backup, restore, the start-up sweep, /delete, the store and the scheduler all ask this
@@ -57,6 +58,11 @@ class DataDir:
     def schedule_journal(self) -> Path:
         """Runners whose schedule changed since the snapshot."""
         return self.root / "schedule-journal.txt"
+
+    @property
+    def lock(self) -> Path:
+        """Held (flock) by the one bot process running on this folder."""
+        return self.root / "walk-coach.lock"
 
     @property
     def scheduler_state(self) -> Path:
