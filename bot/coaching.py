@@ -49,6 +49,7 @@ from coach_rules.feel import (
 from coach_rules.models import DaySteps, OpenPain
 from coach_rules.params import DEFAULT_PARAMS
 from coach_rules.parser import (
+    is_question,
     looks_like_report,
     names_a_run,
     parse_distance,
@@ -83,6 +84,7 @@ __all__ = [
     "OpenPain",
     "describe_activity",
     "explain",
+    "is_question",
     "looks_like_report",
     "names_a_run",
     "read_body",

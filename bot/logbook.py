@@ -235,9 +235,12 @@ def parse_and_log(
     if who_.message_key and who_.message_key in tx.state().logged_messages:
         return [Reply(texts.ALREADY_LOGGED)]
     settings = settings_for(tx, who_)
-    _units_from(settings, text)
     now = coaching.now_for(settings, now_utc)
+    if body is None and coaching.is_question(text):
+        return _question(tx, who_, text, now)
     report = coaching.read_report(text, settings, now)
+    if isinstance(report, Run | Walk) and report.distance_m is not None:
+        _units_from(settings, text)
     if isinstance(report, Ask):
         return _offer(tx, report)
     if isinstance(report, ParseError):
@@ -271,6 +274,24 @@ def _units_from(settings: UserSettings, text: str) -> None:
     if named is not None and "units" not in settings.chosen:
         settings.units = named
         settings.chosen = [*settings.chosen, "units"]
+
+
+QUESTIONS_I_ANSWER = (
+    "That sounds like a question. I can answer 'what should I do today?', 'how much should"
+    " I walk?', 'how many steps?' or 'why walk after a run?'. To log a run, tell me like"
+    " 'ran 10 km 52:30'."
+)
+
+
+def _question(tx: UserTx, who_: Who, text: str, now: datetime) -> list[Reply]:
+    """A question is answered (pain first), never logged as a report."""
+    body = coaching.read_body(text)
+    if body.pain:
+        return _without_report(tx, who_, text, ParseError(""), now, None)
+    chat = coaching.read_chat(text)
+    if chat is not None:
+        return _chat_reply(tx, who_, chat, now)
+    return [Reply(QUESTIONS_I_ANSWER)]
 
 
 def _offer(tx: UserTx, ask: Ask) -> list[Reply]:

@@ -73,7 +73,12 @@ def backup(data_dir: Path, target: Path) -> int:
 def restore(data_dir: Path, archive: Path) -> int:
     """Unpack a backup into the (empty) data folder."""
     try:
-        counts = restore_backup(archive, data_dir)
+        held = hold(DataDir(data_dir))  # never beside a bot running on the folder
+        with held:
+            counts = restore_backup(archive, data_dir)
+    except FolderInUse as exc:
+        print(f"walk-coach: {exc}", file=sys.stderr)
+        return 1
     except RestoreError as exc:
         print(f"walk-coach: {exc}", file=sys.stderr)
         return 1

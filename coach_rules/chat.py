@@ -49,7 +49,8 @@ _PATTERNS: tuple[tuple[Chat, str], ...] = (
     (Chat.THANKS, r"^\s*(?:thanks?|thank you|thx|ty|cheers|great|ok(?:ay)?|cool|nice)\b[^0-9]*$"),
     (
         Chat.GREETING,
-        r"^\s*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|howdy)\b[^0-9]*$",
+        r"^\s*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|howdy"
+        r"|what'?s up|sup)\b[^0-9]*$",
     ),
 )
 

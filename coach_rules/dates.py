@@ -39,7 +39,9 @@ _POSSESSIVE = re.compile(
     rf"|\b(?:from|after|since|than) (?:yesterday|{_WEEKDAY_WORD}|last \w+)\b"
 )
 # "3/10" after effort (or alone) is an effort out of ten, not the 3rd of October.
-_EFFORT = re.compile(r"\b(?:(?:rpe|effort)\s*:?\s*)?(?:[0-9]|10)\s*/\s*10\b")
+_EFFORT = re.compile(
+    r"\b(?:rpe|effort)\s*:?\s*(?:[0-9]|10)\s*/\s*10\b|(?<!on )\b(?:[0-9]|10)\s*/\s*10\b"
+)
 _VAGUE = re.compile(r"\b(?:last week|this week|the other day|recently|earlier this week)\b")
 # Dates this far ahead are future (a typo, or not done yet); further, last year's.
 FUTURE_DAYS = 60
@@ -110,10 +112,12 @@ def _of_month(text: str, today: date) -> date | None:
     month = today.replace(day=1)
     if day > today.day:
         month = (month - timedelta(days=1)).replace(day=1)
-    try:
-        return month.replace(day=day)
-    except ValueError:
-        return None
+    for _ in range(3):  # the 31st: back to the latest month that has one
+        try:
+            return month.replace(day=day)
+        except ValueError:
+            month = (month - timedelta(days=1)).replace(day=1)
+    return None
 
 
 def _weekday(text: str, today: date) -> date | None:

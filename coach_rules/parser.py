@@ -372,7 +372,9 @@ def _pieces(
     distance, bare = repeats, None
     if distance is None and (is_walk or is_run or steps is None):
         distance, bare = _distance(scan, units)
-    leftover = re.search(r"[0-9][0-9:.,']*", scan.text)
+    # A number the reader could not place; one before a word ("3 friends") or an ordinal
+    # ("1st run in ages") is part of a note, not of the report.
+    leftover = re.search(r"(?<![0-9])[0-9][0-9:.,']*(?![0-9:.,']|\s*[a-z])", scan.text)
     if leftover:
         return ParseError(
             f"I couldn't tell what '{leftover.group(0).strip(',.')}' is in that. Try it"
@@ -472,6 +474,11 @@ def _early(p: _Pieces, walk: bool) -> Report | ParseError | Ask | None:
     if isinstance(bare, int):  # 'ran 45': 45 minutes, not 45 km
         return Run(p.at, None, bare, p.kind, p.effort, p.pain, p.sore, p.note)
     no_time = p.seconds is None and p.clock is None
+    if p.steps is not None and p.is_run and p.distance_m is not None:
+        return ParseError(
+            "A run and steps in one message: send them as two, like 'ran 5 km 30 min' and"
+            " then '+2000 steps'."
+        )
     if p.steps is not None and no_time and (not walk or p.distance_m is None):
         return DaySteps(p.at, p.steps, p.added, p.pain, p.note if p.pain else "")
     return None
@@ -612,11 +619,18 @@ def looks_like_report(text: str) -> bool:
     )
 
 
+def is_question(text: str) -> bool:
+    """A message that asks something ('should I run 5k today?'): never logged as a report."""
+    low = text.strip().lower()
+    opener = r"(?:should|can|could|how|what|is|are|why|when|do|does|will|would|which|may)\b"
+    return low.endswith("?") or bool(re.match(opener, low))
+
+
 def units_named(text: str) -> Units | None:
     """The distance unit a message names ('5 mi', '10 km', '10k'), or None (bare numbers,
-    metres, or both units)."""
+    metres, both units, or '10k steps', which is a count)."""
     low = text.lower()
-    km = re.search(rf"{_NUM}\s*(?:km|kms|k|kilomet(?:er|re)s?)\b", low)
+    km = re.search(rf"{_NUM}\s*(?:km|kms|k(?!\s*steps?)|kilomet(?:er|re)s?)\b", low)
     mi = re.search(rf"{_NUM}\s*(?:mi|mile|miles)\b|\ba mile\b", low)
     if bool(km) == bool(mi):
         return None

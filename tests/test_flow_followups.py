@@ -190,3 +190,50 @@ async def test_third_run_of_the_day_is_called_the_third(ana: Runner) -> None:
 
 async def test_a_goal_with_a_space_is_read(ana: Runner) -> None:
     assert (await ana.reply("/goal 10 000")) == "Step goal: 10,000 a day."
+
+
+@pytest.mark.parametrize(
+    "question", ["should I run 5k today?", "can I run a marathon in 4 hours?", "is a 10k race ok"]
+)
+async def test_a_question_is_never_logged(ana: Runner, question: str) -> None:
+    await ana.say("/units km")
+    reply = await ana.reply(question)
+    assert not reply.startswith("Logged:")
+    assert stored(ana.app.services.repo.data.root, 5)[2] == []
+
+
+async def test_steps_never_choose_the_units(ana: Runner) -> None:
+    await ana.say("did 10k steps today")
+    settings = stored(ana.app.services.repo.data.root, 5)[0]
+    assert "units" not in settings.chosen
+    asked = await ana.say("/start")
+    assert any(c.text.startswith("Kilometres or miles?") for c in asked)
+
+
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        ("ran 8k 45 min with 3 friends", "Logged: run, 8 km in 45:00 (5:38/km), today."),
+        ("ran 8k 45 min, 1st run in ages", "Logged: run, 8 km in 45:00 (5:38/km), today."),
+        ("ran 5k 30 min rpe 4/10", "Logged: run, 5 km in 30:00 (6:00/km), effort 4/10, today."),
+    ],
+)
+async def test_numbers_in_a_note_are_not_a_problem(ana: Runner, message: str, logged: str) -> None:
+    assert (await ana.reply(message)).startswith(logged)
+
+
+async def test_a_run_with_steps_is_not_dropped(ana: Runner) -> None:
+    reply = await ana.reply("ran 5k plus 2000 steps")
+    assert reply.startswith("A run and steps in one message: send them as two")
+
+
+def test_dates_against_effort_and_short_months() -> None:
+    from datetime import date
+
+    from coach_rules.dates import read_day
+
+    assert read_day("ran 5k 30 min on 2/10", date(2026, 3, 31), day_first=False) == date(
+        2026, 2, 10
+    )
+    assert read_day("ran 5k 30 min 7/10", date(2026, 3, 31)) is None  # effort, not a date
+    assert read_day("ran 5k on the 30th", date(2026, 3, 1)) == date(2026, 1, 30)

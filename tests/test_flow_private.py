@@ -387,7 +387,8 @@ async def test_delete_asks_then_removes_every_trace(bot: Runner, tmp_path: Path)
         ("ran -5 km 30 min", "Negative numbers"),
         ("ran 5 km 30 min on 2026-12-25", "in the future"),
         ("walk 30 min on 2025-01-01", "more than a year ago"),
-        ("what's up coach", "I couldn't find a distance or a time"),
+        ("what's up coach", "Hi, Ana! Tell me about a run"),
+        ("asdf qwerty", "I couldn't find a distance or a time"),
         ("x" * 4096 + "y", "too long"),
     ],
 )
