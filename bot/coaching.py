@@ -145,11 +145,6 @@ def read_duration(text: str, distance_m: float | None) -> int | ParseError:
     return parse_duration(text, distance_m)
 
 
-def check_run(run: Run, now: datetime, units: Units) -> ParseError | None:
-    """Whether a run assembled step by step is plausible (section D of the spec)."""
-    return validate(run, now, units)
-
-
 # ---- the coach's answers ----
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.scheduling import Scheduler
 from bot.storage import Repository
@@ -55,5 +55,4 @@ class WalkContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
 
 
 WalkApp = WalkApplication
-WalkJobQueue = JobQueue[WalkContext]
 Callback = Callable[[Update, WalkContext], Coroutine[Any, Any, None]]

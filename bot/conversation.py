@@ -40,7 +40,6 @@ ASK = "ask"
 # Each flow's steps in order. The settings flows' steps are the settings fields
 # (bot.account.fields.Field), named there because their order is the onboarding's.
 RUN_STEPS: tuple[RunStep, ...] = tuple(RunStep)
-SINGLE_QUESTION_FLOWS = (Flow.WALK, Flow.STEPS)
 SETTINGS_FLOWS = (Flow.ONBOARDING, Flow.SETTINGS)
 
 

@@ -196,13 +196,3 @@ def says_pain_is_gone(text: str) -> bool:
     """'pain-free now', 'it's gone', 'knee is fine now': the runner says the pain is over."""
     low = text.lower().replace("\u2019", "'")
     return bool(_GONE.search(low)) and not re.search(PAIN_WORDS, _clean(_GONE.sub(" ", low)))
-
-
-def mentions_pain(text: str) -> bool:
-    """Whether the text reports pain or an injury (negations excluded)."""
-    return read_body(text).pain
-
-
-def mentions_soreness(text: str) -> bool:
-    """Whether the text reports general soreness."""
-    return read_body(text).sore

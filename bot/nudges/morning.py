@@ -10,7 +10,7 @@ from bot import coaching
 from bot.chat import Who, respond, settings_for, tapped
 from bot.context import WalkContext
 from bot.conversation import Prefix, data
-from bot.logbook import pain_buttons, why_button
+from bot.logbook import advice_reply, pain_buttons
 from bot.replies import Button, Reply
 from bot.scheduling import Planned, Slot
 from bot.storage import UserSettings, UserState, UserTx
@@ -56,11 +56,7 @@ def answer(tx: UserTx, who_: Who, sore: bool, now_utc: datetime) -> list[Reply]:
     """Fresh or sore: what that means for today's run."""
     settings = settings_for(tx, who_)
     now = coaching.now_for(settings, now_utc)
-    advice = coaching.morning_after(tx, sore, now)
-    state = tx.state()
-    state.last_prescription = advice
-    tx.put_state(state)
-    return [Reply(coaching.render(advice), ((why_button(),),))]
+    return [advice_reply(tx, coaching.morning_after(tx, sore, now))]
 
 
 async def followup_button(update: Update, context: WalkContext) -> None:

@@ -86,7 +86,7 @@ def _finish(tx: UserTx, settings: UserSettings, draft: Draft, now: datetime) -> 
         bool(d.get("sore")),
         d.get("note", ""),
     )
-    error = coaching.check_run(run, now, settings.units) or coaching.check_day(
+    error = coaching.check_report(run, now, settings.units) or coaching.check_day(
         tx, run, settings.units
     )
     if error:
