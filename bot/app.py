@@ -35,6 +35,7 @@ from bot.context import Callback, Clock, Services, WalkApp, WalkApplication, Wal
 from bot.context import system_clock as system_clock
 from bot.conversation import Flow, Prefix, pattern
 from bot.errors import on_error
+from bot.files import handlers as files
 from bot.insights import handlers as insights
 from bot.insights.chart import ChartPool
 from bot.insights.summary import WeeklySummary
@@ -46,6 +47,7 @@ from bot.router import Answer, Router, non_text_message, unknown_command
 from bot.scheduling import Delivery, IndexJournal, NudgeIndex, RunnerSource, Scheduler, Sleep
 from bot.settings import Settings
 from bot.storage import DataDir, Draft, Repository, UserTx
+from bot.workers import Worker
 
 logger = logging.getLogger("walkcoach")
 
@@ -165,6 +167,7 @@ def register_handlers(app: WalkApp) -> None:
     text = PRIVATE & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text, router().text_message))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, files.document_message))
     others = PRIVATE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(others, non_text_message))
     app.add_error_handler(on_error)
@@ -180,6 +183,7 @@ async def on_startup(app: WalkApp) -> None:
 async def on_shutdown(app: WalkApp) -> None:
     """Snapshot the nudge index (the next start reads almost nothing); stop the chart worker."""
     await asyncio.to_thread(app.services.scheduler.close)
+    await asyncio.to_thread(app.services.worker.close)
 
 
 async def minute_job(context: WalkContext) -> None:
@@ -187,7 +191,9 @@ async def minute_job(context: WalkContext) -> None:
     await context.services.scheduler.tick(context.bot)
 
 
-def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.sleep) -> Services:
+def build_services(
+    settings: Settings, clock: Clock, sleep: Sleep = asyncio.sleep, worker: Worker | None = None
+) -> Services:
     """The repository and the scheduler with its sources, wired once, before the app."""
     data = DataDir(settings.data_dir)
     index, club_index = NudgeIndex(), ClubIndex()
@@ -196,7 +202,7 @@ def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.slee
     planners = (daily.DailyNudge(), WeeklySummary(ChartPool()), morning.MorningFollowup())
     runners = RunnerSource(repo, index, journal, planners, Delivery(sleep))
     scheduler = Scheduler([runners, ClubSource(repo, club_index)], data.scheduler_state, clock)
-    return Services(repo, clock, scheduler)
+    return Services(repo, clock, scheduler, worker or Worker())
 
 
 def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
@@ -218,9 +224,11 @@ def build_application(
     clock: Clock = system_clock,
     sleep: Sleep = asyncio.sleep,
     rate_limiter: bool = True,
+    worker: Worker | None = None,
 ) -> WalkApp:
-    """The bot, ready to run; tests pass an offline `request`, their clock and sleep."""
-    services = build_services(settings, clock, sleep)
+    """The bot, ready to run; tests pass an offline `request`, their clock and sleep (and
+    may share one file worker between apps)."""
+    services = build_services(settings, clock, sleep, worker)
     builder = (
         Application.builder()
         .application_class(WalkApplication, kwargs={"services": services})
