@@ -168,6 +168,7 @@ def register_handlers(app: WalkApp) -> None:
     app.add_handler(MessageHandler(text, router().text_message))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, files.document_message))
+    app.add_handler(MessageHandler(GROUPS & filters.Document.ALL, files.group_document))
     others = PRIVATE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(others, non_text_message))
     app.add_error_handler(on_error)

@@ -344,13 +344,16 @@ def finisher_of(tx: UserTx, walk: Walk) -> tuple[int, Run] | None:
 
 
 def file_lines(activity: FileActivity, settings: UserSettings, now: datetime) -> list[str]:
-    """What the file logged, in the runner's units: the Logged line, the finisher walk at
-    its end and the walk breaks inside the run."""
+    """What the file logged, in the runner's units: the Logged line and the walk breaks
+    inside the run."""
     lines = [_tracks.file_logged_line(activity, settings.units, now.date())]
-    if activity.finisher is not None:
-        lines.append(_tracks.finisher_line(activity.finisher, settings.units))
     breaks = _tracks.breaks_line(activity, settings.units)
     return [*lines, breaks] if breaks else lines
+
+
+def finisher_line(walk: Walk, units: Units) -> str:
+    """The walk a run file ends with: the finisher walk, done."""
+    return _tracks.finisher_line(walk, units)
 
 
 def credited_line(run: Run, walk: Walk) -> str:

@@ -58,10 +58,15 @@ def pain_buttons() -> tuple[Button, ...]:
 
 
 def prescription_reply(
-    prescription: Prescription, ids: list[int], lead: str | None = None, done: bool = True
+    prescription: Prescription,
+    ids: list[int],
+    lead: str | None = None,
+    done: bool = True,
+    after_headline: str | None = None,
 ) -> Reply:
     """The prescription, numbers first, with Why? / Done / Undo (and the pain buttons).
-    `done`: offer Done (not when the walk it would log is already logged)."""
+    `done`: offer Done (not when the walk it would log is already logged);
+    `after_headline`: a line that answers the headline (the walk already done)."""
     buttons = [why_button()]
     done_ = _done_button(prescription, ids[0]) if done else None
     if done_:
@@ -71,6 +76,9 @@ def prescription_reply(
     if coaching.is_pain_advice(prescription):
         rows = (*rows, pain_buttons())
     text = coaching.render(prescription)
+    if after_headline:
+        head, _, rest = text.partition("\n")
+        text = "\n".join(line for line in (head, after_headline, rest) if line)
     return Reply(f"{lead}\n{text}" if lead else text, rows)
 
 
@@ -161,9 +169,11 @@ def log_recorded(
     lines = coaching.file_lines(recorded, settings, now)
     ids = [tx.add_activity(main, now)]
     credited: int | None = None
+    answer: str | None = None
     if recorded.finisher is not None:
         ids.append(tx.add_activity(recorded.finisher, now))
         credited = ids[0]
+        answer = coaching.finisher_line(recorded.finisher, settings.units)
     elif isinstance(main, Walk) and (found := coaching.finisher_of(tx, main)) is not None:
         run_id, run = found
         if run_id not in state.credited and run_id not in ids:
@@ -177,7 +187,9 @@ def log_recorded(
     _remember_log(state, main, prescription, ids, now, message_key)
     tx.put_state(state)
     remember(tx, settings)
-    return prescription_reply(prescription, ids, "\n".join(lines), done=credited is None)
+    return prescription_reply(
+        prescription, ids, "\n".join(lines), done=credited is None, after_headline=answer
+    )
 
 
 def _file_steps(tx: UserTx, recorded: FileActivity, ids: list[int], now: datetime) -> str | None:

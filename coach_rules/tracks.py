@@ -407,8 +407,8 @@ def finisher_line(walk: Walk, units: Units) -> str:
     """The walk a run file ends with, credited as the finisher (A7)."""
     far = f", {format_distance(walk.distance_m, units, 2)}" if walk.distance_m else ""
     return (
-        f"Your file ends with {format_minutes(walk.duration_s)} of walking{far}: logged as"
-        " this run's finisher walk."
+        f"Done already: your file ends with {format_minutes(walk.duration_s)} of"
+        f" walking{far}, logged as this finisher walk."
     )
 
 

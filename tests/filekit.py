@@ -37,20 +37,30 @@ class FileChat:
         return self.standin.calls[mark:]
 
     async def send_file(
-        self, name: str, data: bytes, caption: str | None = None, size: int | None = None
+        self,
+        name: str,
+        data: bytes,
+        caption: str | None = None,
+        size: int | None = None,
+        chat: dict[str, Any] | None = None,
     ) -> list[Call]:
-        """The runner sends a document; every call the bot made while handling it."""
-        return await self._process(self.standin.document(USER, name, data, caption, size=size))
+        """The runner sends a document (in `chat`, else privately); every call the bot
+        made while handling it."""
+        update = self.standin.document(USER, name, data, caption, chat, size)
+        return await self._process(update)
 
-    async def say(self, text: str) -> list[Call]:
-        """The runner types a message."""
-        message = {
+    async def say(self, text: str, chat: dict[str, Any] | None = None) -> list[Call]:
+        """The runner types a message (in `chat`, else privately)."""
+        message: dict[str, Any] = {
             "message_id": 900_000 + next(_ids),
             "date": 1_800_000_000,
-            "chat": {"id": USER, "type": "private", "first_name": "Ana"},
+            "chat": chat or {"id": USER, "type": "private", "first_name": "Ana"},
             "from": {"id": USER, "is_bot": False, "first_name": "Ana"},
             "text": text,
         }
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return await self._process({"update_id": 900_000 + next(_ids), "message": message})
 
     async def press(self, label: str, on: list[Call]) -> list[Call]:

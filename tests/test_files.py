@@ -13,7 +13,7 @@ import pytest
 
 from bot.workers import Worker
 from tests import trackfiles as tf
-from tests.filekit import FileChat, SharedWorker, file_chat, labels_of, replies
+from tests.filekit import USER, FileChat, SharedWorker, file_chat, labels_of, replies
 
 NOW = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
 
@@ -46,9 +46,13 @@ async def test_long_run_fit_with_cooldown_walk(chat: FileChat) -> None:
         "Logged from your FIT file: run, 32.4 km in 3:00:02 (5:33/km), today at 08:00."
         " Average heart rate 145, cadence 170 steps/min, climb 40 m."
     )
-    assert "Your file ends with 12 min of walking, 1.01 km: logged as this run's finisher" in text
     assert "Steps: +32,640 from the file, 32,640 today." in text
-    assert "Walk 10-20 min now" in text  # the long-run finisher (A7) for 20.1 mi
+    # The long-run finisher (A7) for 20.1 mi, answered at once by the walk in the file.
+    assert (
+        "Walk 10-20 min now: 30-60 s for every mile of your 32.4 km (20.1 mi). Drink and"
+        " refuel while you walk.\nDone already: your file ends with 12 min of walking,"
+        " 1.01 km, logged as this finisher walk."
+    ) in text
     # The finisher walk is already logged: no Done that would log it twice.
     assert labels_of(calls) == ["Why?", "Undo"]
     kinds = sorted(str(a["type"]) for a in activities(chat))
@@ -174,3 +178,40 @@ async def test_history_zip_imports_twelve_weeks_with_progress(
     again = await chat.send_file("export_12345.zip", history)
     assert "Imported 0 from the last 12 weeks" in replies(again)
     assert len(activities(chat)) == 84
+
+
+GROUP = {"id": -100777, "type": "supergroup", "title": "Harriers"}
+
+
+async def test_a_member_sends_a_file_in_the_club_group(chat: FileChat) -> None:
+    await chat.say("/start")  # a private chat: the details go there
+    refused = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)), chat=GROUP)
+    assert replies(refused) == "Ana, send /join first: then your files go to your own log."
+    await chat.say("/join", GROUP)
+    calls = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)), chat=GROUP)
+    in_group = [c.text for c in calls if c.chat_id == GROUP["id"]]
+    in_private = [c.text for c in calls if c.chat_id == USER]
+    assert in_group == ["Logged for Ana. Details sent privately."]
+    assert in_private[0].startswith("Logged from your FIT file: run, 5.04 km in 30:00")
+    assert [a["type"] for a in activities(chat)].count("run") == 1
+
+
+async def test_import_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("WALKCOACH_DATA_DIR", str(data))
+    fit = tmp_path / "long.fit"
+    fit.write_bytes(tf.fit_bytes(tf.long_run_with_cooldown()))
+    assert main(["import", str(fit), "--dry-run", "--units", "mi", "--tz", "Berlin"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("long.fit:\nLogged from your FIT file: run, 20.13 mi in 3:00:02")
+    assert "at 09:00" in out  # 08:00 UTC in Berlin
+    assert not data.exists()  # a dry run stores nothing
+    assert main(["import", str(fit), "--user", "42"]) == 0
+    assert "Logged from your FIT file" in capsys.readouterr().out
+    assert main(["import", str(fit), "--user", "42"]) == 0
+    assert "Already in your log" in capsys.readouterr().out
+    assert main(["import", str(tmp_path / "missing.fit"), "--dry-run"]) == 1

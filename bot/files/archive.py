@@ -15,7 +15,7 @@ ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
 MAX_MEMBERS = 5000
 # What a whole import may unpack to, and one member (the headers may lie: counted too).
 MAX_UNPACKED = 1024 * 1024 * 1024
-OVER_BUDGET = FileProblem(f"past the {MAX_UNPACKED // 2**30} GB an import may unpack.")
+OVER_BUDGET = FileProblem("past the size an import may unpack.")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,14 @@ def is_zip(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
-def activity_names(data: bytes) -> list[str] | FileProblem:
+def megabytes(size: int) -> str:
+    """'64', '0.95': a size in MB for the runner."""
+    return f"{size / 2**20:.2f}".rstrip("0").rstrip(".")
+
+
+def activity_names(
+    data: bytes, max_members: int = MAX_MEMBERS, max_unpacked: int = MAX_UNPACKED
+) -> list[str] | FileProblem:
     """The activity files in a zip (other files, like Strava's CSV and photos, ignored)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -39,18 +46,19 @@ def activity_names(data: bytes) -> list[str] | FileProblem:
         return problem("That .zip is damaged or cut short.")
     with archive:
         infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        return problem(f"That .zip holds {len(infos):,} files; I import at most {MAX_MEMBERS:,}.")
+    if len(infos) > max_members:
+        return problem(f"That .zip holds {len(infos):,} files; I import at most {max_members:,}.")
     names = [
         i.filename
         for i in infos
         if not i.is_dir() and i.filename.lower().endswith(ACTIVITY_SUFFIXES)
     ]
-    declared = sum(i.file_size for i in infos if i.filename in set(names))
-    if declared > MAX_UNPACKED:
+    wanted = set(names)
+    declared = sum(i.file_size for i in infos if i.filename in wanted)
+    if declared > max_unpacked:
         return problem(
-            f"That .zip unpacks to {declared / 2**30:.1f} GB; I import at most"
-            f" {MAX_UNPACKED // 2**30} GB at once."
+            f"That .zip unpacks to {megabytes(declared)} MB; I import at most"
+            f" {megabytes(max_unpacked)} MB at once."
         )
     if not names:
         return problem(
@@ -60,13 +68,18 @@ def activity_names(data: bytes) -> list[str] | FileProblem:
     return names
 
 
-def members(data: bytes, names: list[str]) -> Iterator[Member]:
+def members(
+    data: bytes,
+    names: list[str],
+    max_member: int = MAX_FILE_BYTES,
+    max_unpacked: int = MAX_UNPACKED,
+) -> Iterator[Member]:
     """Each named member's bytes, read with a cap per member and in all (a zip's sizes
     are only what its headers claim)."""
-    budget = MAX_UNPACKED
+    budget = max_unpacked
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in names:
-            limit = min(budget, MAX_FILE_BYTES)
+            limit = min(budget, max_member)
             got = _read_member(archive, name, limit) if limit > 0 else OVER_BUDGET
             if isinstance(got, bytes):
                 budget -= len(got)
@@ -82,5 +95,5 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | Fil
     except RuntimeError:  # an encrypted member
         return FileProblem("encrypted inside the zip.")
     if len(out) > limit:
-        return FileProblem(f"unpacks to more than {limit // 2**20} MB.")
+        return FileProblem(f"unpacks to more than {megabytes(limit)} MB.")
     return out

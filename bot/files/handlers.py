@@ -15,11 +15,12 @@ from telegram import Document, Message, Update
 from telegram.error import TelegramError
 
 from bot import coaching
-from bot.chat import Who, respond, send, who
+from bot.chat import Who, has_private, respond, say, send, who
 from bot.context import WalkContext
 from bot.files import archive
 from bot.files.importing import Tally, import_history, log_file, summary
 from bot.files.readers import FileProblem, read_activity
+from bot.grouplog import answer_in_group, display_name
 from bot.replies import Reply
 from coach_rules.tracks import Track
 
@@ -135,6 +136,32 @@ async def _edit(message: Message, text: str) -> None:
         logger.info("progress edit skipped: %s", type(error).__name__)
 
 
-def group_who(update: Update) -> Who:
-    """The member who sent a file in a group: logged to their own log."""
-    return replace(who(update), private=False)
+JOIN_FIRST = "{name}, send /join first: then your files go to your own log."
+
+
+async def group_document(update: Update, context: WalkContext) -> None:
+    """A file in a club group from a member who joined: their own log, like /run there
+    (a short line in the group, the details in private)."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None and user is not None
+    svc = context.services
+    club = await svc.repo.club_transact(chat.id, lambda tx: tx.club())
+    if club is None or user.id not in club.members:
+        await say(update, context, JOIN_FIRST.format(name=display_name(user)))
+        return
+    data = await download(message, context)
+    if isinstance(data, str) or archive.is_zip(data):
+        text = data if isinstance(data, str) else "Send a whole history to me in private."
+        await say(update, context, text)
+        return
+    assert message.document is not None
+    track = await read_in_worker(context, _name(message.document), data)
+    if isinstance(track, FileProblem):
+        await say(update, context, track.message)
+        return
+    w = replace(who(update), private=False)
+    now = svc.clock()
+    replies, private = await svc.repo.transact(
+        user.id, lambda tx: (log_file(tx, w, track, message.caption or "", now), has_private(tx))
+    )
+    await answer_in_group(update, context, replies, private)

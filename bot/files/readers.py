@@ -80,7 +80,7 @@ def gunzip(data: bytes, limit: int = MAX_FILE_BYTES) -> bytes | FileProblem:
     except (OSError, EOFError, zlib.error):
         return problem("That .gz file is damaged or cut short.")
     if len(out) > limit:
-        return problem(f"That file unpacks to more than {limit // 2**20} MB: too big.")
+        return problem(f"That file unpacks to more than {limit / 2**20:.0f} MB: too big.")
     return out
 
 
