@@ -303,9 +303,9 @@ def sourced_tip(last_tip_id: str | None) -> tuple[str, str]:
 # ---- recorded activities (watch and phone files) ----
 
 
-def read_track(track: Track, settings: UserSettings) -> FileActivity | ParseError:
+def read_track(track: Track, zone: str) -> FileActivity | ParseError:
     """What a file's track logs, in the runner's time zone, or why it can't be logged."""
-    return _tracks.read_track(track, ZoneInfo(settings.timezone))
+    return _tracks.read_track(track, ZoneInfo(zone))
 
 
 def caption_body(activity: FileActivity, caption: str) -> FileActivity:

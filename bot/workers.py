@@ -7,9 +7,11 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from multiprocessing import get_context
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -19,17 +21,17 @@ class Worker:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
 
-    async def run(self, fn: Callable[[str, bytes], T], name: str, data: bytes) -> T:
-        """`fn(name, data)` in the worker process."""
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn(*args)` in the worker process (a module-level function: it is pickled)."""
         loop = asyncio.get_running_loop()
         if self._pool is None:
             # spawn, not fork: the bot has threads, and a forked copy of them can deadlock.
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
         try:
-            return await loop.run_in_executor(self._pool, fn, name, data)
+            return await loop.run_in_executor(self._pool, partial(fn, *args, **kwargs))
         except BrokenProcessPool:
             self._pool = None
-            return await asyncio.to_thread(fn, name, data)
+            return await asyncio.to_thread(fn, *args, **kwargs)
 
     def close(self) -> None:
         """Stop the worker process."""

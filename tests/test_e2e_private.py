@@ -179,3 +179,22 @@ def test_a_second_bot_on_the_same_folder_is_refused(standin: BotApiStandIn, tmp_
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(timeout=20)
+
+
+def test_a_watch_file_through_the_real_process(standin: BotApiStandIn, tmp_path: Path) -> None:
+    """sendDocument -> getUpdates -> getFile -> the download -> the worker -> the reply."""
+    from tests import trackfiles as tf
+
+    data, log = tmp_path / "data", tmp_path / "bot.log"
+    proc = start_bot(standin, data, log)
+    try:
+        m = standin.mark()
+        standin.push_document(USER, "Morning_Run.fit", tf.fit_bytes(tf.run_with_breaks()))
+        reply = standin.wait_text("Logged from your FIT file: run, 7.64 km in 45:15", m)
+        assert "You walked 4 times during the run, 5 min in all" in reply.text
+        methods = [c.method for c in standin.calls[m:]]
+        assert methods.index("getFile") < methods.index("download") < methods.index("sendMessage")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert proc.returncode == 0

@@ -17,12 +17,19 @@ from pathlib import Path
 from bot import coaching
 from bot.chat import Who
 from bot.files import archive
-from bot.files.importing import Tally, import_history, log_file, summary
-from bot.files.readers import FileProblem, read_activity
+from bot.files.importing import (
+    Tally,
+    import_history,
+    log_file,
+    read_recorded,
+    summary,
+    zone_of,
+)
+from bot.files.readers import FileProblem
 from bot.storage import DataDir, UserSettings, UserStore, UserTx
 from bot.storage.lock import FolderInUse, hold
 from coach_rules import Units
-from coach_rules.tracks import Track
+from coach_rules.tracks import FileActivity
 
 TRY_USER = 1  # the runner of a dry run's throwaway folder
 
@@ -34,33 +41,33 @@ def _prepare(tx: UserTx, who_: Who, units: Units, zone: str) -> None:
 
 def _one(store: UserStore, who_: Who, path: Path, now: datetime) -> str:
     data = path.read_bytes()
+    zone = store.transact(who_.user_id, lambda tx: zone_of(tx, who_))
     if archive.is_zip(data):
-        return _zip(store, who_, data, now)
-    track = read_activity(path.name, data)
-    if isinstance(track, FileProblem):
-        return track.message
-    replies = store.transact(who_.user_id, lambda tx: log_file(tx, who_, track, "", now))
+        return _zip(store, who_, data, zone, now)
+    found = read_recorded(path.name, data, zone)
+    if isinstance(found, FileProblem):
+        return found.message
+    replies = store.transact(who_.user_id, lambda tx: log_file(tx, who_, found, "", now))
     return "\n".join(r.text for r in replies)
 
 
-def _zip(store: UserStore, who_: Who, data: bytes, now: datetime) -> str:
+def _zip(store: UserStore, who_: Who, data: bytes, zone: str, now: datetime) -> str:
     names = archive.activity_names(data)
     if isinstance(names, FileProblem):
         return names.message
     tally = Tally()
-    tracks: list[tuple[str, Track]] = []
+    readings: list[tuple[str, FileActivity]] = []
     for member in archive.members(data, names):
-        found = member.data if isinstance(member.data, FileProblem) else None
-        if found is None:
-            assert isinstance(member.data, bytes)
-            read = read_activity(member.name, member.data)
-            if isinstance(read, FileProblem):
-                found = read
-            else:
-                tracks.append((member.name, read))
-        if found is not None:
+        found = (
+            member.data
+            if isinstance(member.data, FileProblem)
+            else read_recorded(member.name, member.data, zone)
+        )
+        if isinstance(found, FileProblem):
             tally.rejected.append((member.name, found.message))
-    store.transact(who_.user_id, lambda tx: import_history(tx, who_, tracks, now, tally))
+        else:
+            readings.append((member.name, found))
+    store.transact(who_.user_id, lambda tx: import_history(tx, who_, readings, now, tally))
     return summary(tally, coaching.import_weeks())
 
 

@@ -18,11 +18,11 @@ from bot import coaching
 from bot.chat import Who, has_private, respond, say, send, who
 from bot.context import WalkContext
 from bot.files import archive
-from bot.files.importing import Tally, import_history, log_file, summary
-from bot.files.readers import FileProblem, read_activity
+from bot.files.importing import Tally, import_history, log_file, read_recorded, summary, zone_of
+from bot.files.readers import FileProblem
 from bot.grouplog import answer_in_group, display_name
 from bot.replies import Reply
-from coach_rules.tracks import Track
+from coach_rules.tracks import FileActivity
 
 logger = logging.getLogger(__name__)
 
@@ -63,20 +63,23 @@ async def document_message(update: Update, context: WalkContext) -> None:
     if isinstance(data, str):
         await send(context, w.chat_id, [Reply(data)])
         return
+    zone = await context.services.repo.transact(w.user_id, lambda tx: zone_of(tx, w))
     if archive.is_zip(data):
-        await import_zip(context, w, data)
+        await import_zip(context, w, data, zone)
         return
-    track = await read_in_worker(context, _name(message.document), data)
-    if isinstance(track, FileProblem):
-        await send(context, w.chat_id, [Reply(track.message)])
+    found = await read_in_worker(context, _name(message.document), data, zone)
+    if isinstance(found, FileProblem):
+        await send(context, w.chat_id, [Reply(found.message)])
         return
     caption = message.caption or ""
-    await respond(update, context, lambda tx, w_, now: log_file(tx, w_, track, caption, now))
+    await respond(update, context, lambda tx, w_, now: log_file(tx, w_, found, caption, now))
 
 
-async def read_in_worker(context: WalkContext, name: str, data: bytes) -> Track | FileProblem:
-    """`read_activity` in the worker process."""
-    return await context.services.worker.run(read_activity, name, data)
+async def read_in_worker(
+    context: WalkContext, name: str, data: bytes, zone: str
+) -> FileActivity | FileProblem:
+    """The file read, and what it logs, in the worker process."""
+    return await context.services.worker.run(read_recorded, name, data, zone)
 
 
 def _name(document: Document) -> str:
@@ -89,7 +92,7 @@ def bar(done: int, total: int) -> str:
     return f"{'▓' * filled}{'░' * (BAR_WIDTH - filled)} {done}/{total}"
 
 
-async def import_zip(context: WalkContext, w: Who, data: bytes) -> None:
+async def import_zip(context: WalkContext, w: Who, data: bytes, zone: str) -> None:
     """A zip of activity files: read each in the worker while one progress message
     counts up, store the last 12 weeks in one transaction, then say what happened."""
     names = await asyncio.to_thread(archive.activity_names, data)
@@ -101,31 +104,33 @@ async def import_zip(context: WalkContext, w: Who, data: bytes) -> None:
         w.chat_id, f"Importing {total} files…\n{bar(0, total)}"
     )
     tally = Tally()
-    tracks: list[tuple[str, Track]] = []
+    readings: list[tuple[str, FileActivity]] = []
     step = max(total // PROGRESS_STEPS, 1)
     members = archive.members(data, names)
     for done in range(1, total + 1):
         member = await asyncio.to_thread(next, members, None)
         if member is None:
             break
-        found = await _read_member(context, member)
+        found = await _read_member(context, member, zone)
         if isinstance(found, FileProblem):
             tally.rejected.append((member.name, found.message))
         else:
-            tracks.append((member.name, found))
+            readings.append((member.name, found))
         if done % step == 0 and done < total:
             await _edit(progress, f"Importing {total} files…\n{bar(done, total)}")
     svc = context.services
     now = svc.clock()
-    await svc.repo.transact(w.user_id, lambda tx: import_history(tx, w, tracks, now, tally))
+    await svc.repo.transact(w.user_id, lambda tx: import_history(tx, w, readings, now, tally))
     weeks = coaching.import_weeks()
     await _edit(progress, f"{bar(total, total)}\n" + summary(tally, weeks))
 
 
-async def _read_member(context: WalkContext, member: archive.Member) -> Track | FileProblem:
+async def _read_member(
+    context: WalkContext, member: archive.Member, zone: str
+) -> FileActivity | FileProblem:
     if isinstance(member.data, FileProblem):
         return member.data
-    return await read_in_worker(context, member.name, member.data)
+    return await read_in_worker(context, member.name, member.data, zone)
 
 
 async def _edit(message: Message, text: str) -> None:
@@ -155,13 +160,15 @@ async def group_document(update: Update, context: WalkContext) -> None:
         await say(update, context, text)
         return
     assert message.document is not None
-    track = await read_in_worker(context, _name(message.document), data)
-    if isinstance(track, FileProblem):
-        await say(update, context, track.message)
-        return
     w = replace(who(update), private=False)
+    zone = await svc.repo.transact(user.id, lambda tx: zone_of(tx, w))
+    found = await read_in_worker(context, _name(message.document), data, zone)
+    if isinstance(found, FileProblem):
+        await say(update, context, found.message)
+        return
     now = svc.clock()
+    caption = message.caption or ""
     replies, private = await svc.repo.transact(
-        user.id, lambda tx: (log_file(tx, w, track, message.caption or "", now), has_private(tx))
+        user.id, lambda tx: (log_file(tx, w, found, caption, now), has_private(tx))
     )
     await answer_in_group(update, context, replies, private)

@@ -8,23 +8,38 @@ from datetime import datetime
 
 from bot import coaching, logbook
 from bot.chat import Who, remember, settings_for
+from bot.files.readers import FileProblem, read_activity
 from bot.replies import Reply
-from bot.storage import UserSettings, UserTx
+from bot.storage import UserTx
 from coach_rules import Activity, ParseError, Run
-from coach_rules.tracks import FileActivity, Track
+from coach_rules.tracks import FileActivity
 
 ALREADY = "Already logged that file."
 
 
-def log_file(tx: UserTx, who_: Who, track: Track, caption: str, now_utc: datetime) -> list[Reply]:
+def read_recorded(name: str, data: bytes, zone: str) -> FileActivity | FileProblem:
+    """The file read and what it logs, in the runner's time zone (run in the worker: only
+    the small result comes back, not the samples)."""
+    track = read_activity(name, data)
+    if isinstance(track, FileProblem):
+        return track
+    found = coaching.read_track(track, zone)
+    return FileProblem(found.message) if isinstance(found, ParseError) else found
+
+
+def zone_of(tx: UserTx, who_: Who) -> str:
+    """The runner's time zone (a file's times are read in it)."""
+    return settings_for(tx, who_).timezone
+
+
+def log_file(
+    tx: UserTx, who_: Who, recorded: FileActivity, caption: str, now_utc: datetime
+) -> list[Reply]:
     """One file's run or walk, stored with the prescription (or why it can't be)."""
     settings = settings_for(tx, who_)
     now = coaching.now_for(settings, now_utc)
     if who_.message_key and who_.message_key in tx.state().logged_messages:
         return [Reply(ALREADY)]
-    recorded = coaching.read_track(track, settings)
-    if isinstance(recorded, ParseError):
-        return [Reply(recorded.message)]
     recorded = coaching.caption_body(recorded, caption)
     error = coaching.check_file(recorded, now, settings.units)
     if error:
@@ -53,7 +68,11 @@ class Tally:
 
 
 def import_history(
-    tx: UserTx, who_: Who, tracks: Sequence[tuple[str, Track]], now_utc: datetime, tally: Tally
+    tx: UserTx,
+    who_: Who,
+    readings: Sequence[tuple[str, FileActivity]],
+    now_utc: datetime,
+    tally: Tally,
 ) -> None:
     """The last 12 weeks of a history, in one transaction: one Undo entry, and a zip the
     runner sends again (or Telegram delivers again) is stored once."""
@@ -61,16 +80,16 @@ def import_history(
     now = coaching.now_for(settings, now_utc)
     state = tx.state()
     if who_.message_key and who_.message_key in state.logged_messages:
-        tally.duplicates = len(tracks)
+        tally.duplicates = len(readings)
         return
     since = coaching.import_window_start(now)
     stored: list[Activity] = [s.activity for s in tx.activities()]
     ids: list[int] = []
-    for name, track in tracks:
-        recorded = _readable(track, settings, now, name, tally)
-        if recorded is None:
-            continue
-        if recorded.main.day < since:
+    for name, recorded in readings:
+        error = coaching.check_file(recorded, now, settings.units)
+        if error is not None:
+            tally.rejected.append((name, error.message))
+        elif recorded.main.day < since:
             tally.older += 1
         elif coaching.twin_in(recorded, stored) is not None:
             tally.duplicates += 1
@@ -86,20 +105,6 @@ def import_history(
         state.logged_messages = [*state.logged_messages, who_.message_key][-logbook.LOGGED_MEMORY :]
     tx.put_state(state)
     remember(tx, settings)
-
-
-def _readable(
-    track: Track, settings: UserSettings, now: datetime, name: str, tally: Tally
-) -> FileActivity | None:
-    recorded = coaching.read_track(track, settings)
-    if isinstance(recorded, ParseError):
-        tally.rejected.append((name, recorded.message))
-        return None
-    error = coaching.check_file(recorded, now, settings.units)
-    if error is not None:
-        tally.rejected.append((name, error.message))
-        return None
-    return recorded
 
 
 def summary(tally: Tally, weeks: int) -> str:

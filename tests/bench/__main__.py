@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.bench import nudge_bench, parse_bench, store_bench, update_bench
+from tests.bench import files_bench, nudge_bench, parse_bench, store_bench, update_bench
 
 
 def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -32,6 +32,14 @@ def main(argv: Sequence[str]) -> int:
             "Reading a message over the corpus (ms; target: p99 under 1 ms)",
             ["", "messages", "p50", "p99", "p99 vs anchor"],
             parse_bench.rows(rounds=3 if quick else 20),
+        )
+    )
+    print()
+    print(
+        table(
+            "Watch files: our reading vs the library's own bare read, same bytes (s; goal <=1.5x)",
+            ["", "ours", "library", "ratio", "peak MB ours/library", "goal"],
+            files_bench.rows(files_bench.metrics(rounds=3 if quick else 5)),
         )
     )
     print()
