@@ -4,6 +4,9 @@ file never holds the interpreter that answers everyone else."""
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -13,6 +16,21 @@ from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """In the worker, first thing: ask Linux to kill it when the bot dies, even by
+    SIGKILL (no orphan keeps memory after a crash); if the bot is already gone, leave."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own pipe check remains
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 class Worker:
@@ -26,7 +44,12 @@ class Worker:
         loop = asyncio.get_running_loop()
         if self._pool is None:
             # spawn, not fork: the bot has threads, and a forked copy of them can deadlock.
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=get_context("spawn"),
+                initializer=_die_with,
+                initargs=(os.getpid(),),
+            )
         try:
             return await loop.run_in_executor(self._pool, partial(fn, *args, **kwargs))
         except BrokenProcessPool:

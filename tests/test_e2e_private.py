@@ -198,3 +198,41 @@ def test_a_watch_file_through_the_real_process(standin: BotApiStandIn, tmp_path:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc: no extra tools)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    """Whether `pid` exits within `within` seconds (it is not our child: poll /proc)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        time.sleep(0.05)  # waiting on another process's exit, not timing the bot
+    return False
+
+
+def test_the_file_worker_dies_with_the_bot(standin: BotApiStandIn, tmp_path: Path) -> None:
+    """kill -9 of the bot leaves no worker process (nor its resource tracker) behind."""
+    from tests import trackfiles as tf
+
+    proc = start_bot(standin, tmp_path / "data", tmp_path / "bot.log")
+    m = standin.mark()
+    standin.push_document(USER, "walk.fit", tf.fit_bytes(tf.walk(10)))
+    standin.wait_text("Logged from your FIT file: walk", m)
+    helpers = _children(proc.pid)
+    assert helpers, "the file was read in a worker process"
+    proc.kill()
+    proc.wait(timeout=20)
+    assert [pid for pid in helpers if not _gone(pid)] == []
