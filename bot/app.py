@@ -151,6 +151,7 @@ async def log_update(update: Update, context: WalkContext) -> None:
 
 def register_handlers(app: WalkApp) -> None:
     """All handlers. Order matters: commands before text, text before the catch-alls."""
+    routes = router()
     # Group -1 runs first for every update and lets it through to the real handlers.
     app.add_handler(TypeHandler(Update, log_update), group=-1)
     for name, callback in _private_commands().items():
@@ -165,9 +166,10 @@ def register_handlers(app: WalkApp) -> None:
     app.add_handler(CallbackQueryHandler(answer_unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, onboarding.location_message))
     text = PRIVATE & filters.TEXT & ~filters.COMMAND
-    app.add_handler(MessageHandler(text, router().text_message))
+    app.add_handler(MessageHandler(text, routes.text_message))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, files.document_message))
+    documents = files.document_handler(routes.settle)
+    app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, documents))
     app.add_handler(MessageHandler(GROUPS & filters.Document.ALL, files.group_document))
     others = PRIVATE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(others, non_text_message))

@@ -215,3 +215,23 @@ async def test_import_from_the_command_line(
     assert main(["import", str(fit), "--user", "42"]) == 0
     assert "Already in your log" in capsys.readouterr().out
     assert main(["import", str(tmp_path / "missing.fit"), "--dry-run"]) == 1
+
+
+async def test_a_file_during_setup_is_logged_and_setup_goes_on(chat: FileChat) -> None:
+    asked = await chat.say("/start")
+    assert replies(asked).startswith("Hi, Ana!")
+    calls = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)))
+    texts = [c.text for c in calls if c.method == "sendMessage"]
+    assert texts[0].startswith("Logged from your FIT file: run, 5.04 km")
+    assert texts[-1].startswith("Back to setup: Kilometres or miles?")
+    miles = await chat.press("miles", calls)
+    assert "time zone" in replies(miles)
+
+
+async def test_a_file_answers_a_pending_run_question(chat: FileChat) -> None:
+    await chat.say("/run")
+    calls = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)))
+    assert replies(calls).startswith("Logged from your FIT file")
+    after = await chat.say("7400 steps")
+    # No /run step waiting; the count typed after the run holds its steps (latest wins).
+    assert replies(after).startswith("Logged: 7,400 steps today (was 5,100;")

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 from telegram import Document, Message, Update
 from telegram.error import TelegramError
 
 from bot import coaching
 from bot.chat import Who, has_private, respond, say, send, who
-from bot.context import WalkContext
+from bot.context import Callback, WalkContext
 from bot.files import archive
 from bot.files.importing import Tally, import_history, log_file, read_recorded, summary, zone_of
 from bot.files.readers import FileProblem
-from bot.grouplog import answer_in_group, display_name
+from bot.grouplog import answer_in_group, display_name, is_logged
 from bot.replies import Reply
+from bot.storage import UserTx
 from coach_rules.tracks import FileActivity
 
 logger = logging.getLogger(__name__)
@@ -54,7 +57,32 @@ async def download(message: Message, context: WalkContext) -> bytes | str:
         return NOT_DOWNLOADED
 
 
-async def document_message(update: Update, context: WalkContext) -> None:
+# What a pending question makes of a logged file (handed in by the app factory: the
+# router knows the flows): setup asked again, a /run question ended.
+Settle = Callable[[UserTx, Who, bool], list[Reply]]
+
+
+def document_handler(settle: Settle) -> Callback:
+    """The private-chat document handler, with what to do about a pending question."""
+
+    async def handler(update: Update, context: WalkContext) -> None:
+        await document_message(update, context, settle)
+
+    handler.__doc__ = "A document in a private chat: an activity file, or a zip of them."
+    return handler
+
+
+def _log_and_settle(
+    settle: Settle, found: FileActivity, caption: str
+) -> Callable[[UserTx, Who, datetime], list[Reply]]:
+    def step(tx: UserTx, w: Who, now: datetime) -> list[Reply]:
+        replies = log_file(tx, w, found, caption, now)
+        return replies + settle(tx, w, is_logged(replies[0]))
+
+    return step
+
+
+async def document_message(update: Update, context: WalkContext, settle: Settle) -> None:
     """A document in a private chat: an activity file, or a zip of a whole history."""
     message = update.effective_message
     assert message is not None and message.document is not None
@@ -71,8 +99,7 @@ async def document_message(update: Update, context: WalkContext) -> None:
     if isinstance(found, FileProblem):
         await send(context, w.chat_id, [Reply(found.message)])
         return
-    caption = message.caption or ""
-    await respond(update, context, lambda tx, w_, now: log_file(tx, w_, found, caption, now))
+    await respond(update, context, _log_and_settle(settle, found, message.caption or ""))
 
 
 async def read_in_worker(
