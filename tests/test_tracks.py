@@ -175,3 +175,13 @@ def test_zip_caps_refuse_a_bomb() -> None:
     many = tf.zip_bytes([(f"{n}.gpx", b"<gpx/>") for n in range(30)])
     refused = archive.activity_names(many, max_members=20)
     assert isinstance(refused, FileProblem) and "holds 30 files" in refused.message
+
+
+def test_strava_tcx_with_leading_spaces_and_gpx_with_offsets() -> None:
+    """Strava's TCX can start with spaces; a GPX may carry local times with an offset."""
+    spaced = read(b"   \n" + tf.tcx_bytes(tf.treadmill(20)))
+    assert isinstance(spaced.main, Run) and spaced.main.duration_s == 20 * 60
+    gpx = tf.gpx_bytes(tf.walk(20)).replace(b"Z</time>", b"+00:00</time>")
+    shifted = gpx.replace(b"T08:", b"T10:").replace(b"+00:00</time>", b"+02:00</time>")
+    found = read(shifted)
+    assert found.main.at == datetime(2026, 11, 29, 9, 0, tzinfo=BERLIN)  # 08:00 UTC

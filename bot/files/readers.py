@@ -225,7 +225,8 @@ def _gpx_extensions(points: Iterable[gpxpy.gpx.GPXTrackPoint]) -> tuple[float | 
 def read_tcx(data: bytes, digest: str) -> Track | FileProblem:
     """A TCX activity (tcxreader reads from a path: a private temporary file)."""
     with tempfile.NamedTemporaryFile(suffix=".tcx") as tmp:
-        tmp.write(data)
+        # Strava's TCX files can start with spaces, which XML parsers refuse.
+        tmp.write(data.lstrip())
         tmp.flush()
         exercise = TCXReader().read(tmp.name, only_gps=False)
     points = [p for p in exercise.trackpoints if p.time is not None]
