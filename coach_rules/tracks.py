@@ -45,16 +45,17 @@ class Sport(StrEnum):
 # hiking, cycling...; Strava's GPX: running, 9; TCX: Running, Biking, Other).
 _RUN_WORDS = ("run", "jog")
 _WALK_WORDS = ("walk", "hik", "trek")
+_STRAVA_TYPES = {"9": Sport.RUN, "10": Sport.WALK, "4": Sport.WALK}
 _OTHER_WORDS = ("cycl", "bik", "rid", "swim", "row", "ski", "padd", "skat", "elliptical")
 
 
 def sport_of(name: str | None) -> Sport:
     """The sport a file names ('running', 'Biking', 'trail_running'), or UNKNOWN."""
     word = (name or "").strip().lower()
-    if not word or word in ("other", "generic", "all", "0"):
+    if not word or word in ("other", "generic", "all"):
         return Sport.UNKNOWN
-    if word in ("1", "9"):  # GPX <type> as numbers: Garmin's 1 and Strava's 9 are running
-        return Sport.RUN
+    if word.isdigit():  # Strava's GPX <type> numbers: 9 run, 10 walk, 4 hike, 1 ride...
+        return _STRAVA_TYPES.get(word, Sport.OTHER)
     for words, sport in ((_RUN_WORDS, Sport.RUN), (_WALK_WORDS, Sport.WALK)):
         if any(w in word for w in words):
             return sport
@@ -266,8 +267,9 @@ def read_track(
 ) -> FileActivity | ParseError:
     """The run or walk a track records, in the runner's time zone, or why it can't be."""
     if sport_of(track.sport_name) is Sport.OTHER:
-        name = track.sport_name.replace("_", " ").lower() or "not a run or a walk"
-        return ParseError(f"That file is a {name} activity: I log runs and walks. Nothing stored.")
+        name = track.sport_name.replace("_", " ").lower()
+        what = f"a {name} activity" if name and not name.isdigit() else "not a run or a walk"
+        return ParseError(f"That file is {what}: I log runs and walks. Nothing stored.")
     track = _in_order(track)
     reading = _read_samples(track, params) if len(track.times) > 1 else None
     metres, seconds = _totals(track, reading)

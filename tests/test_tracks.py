@@ -90,7 +90,10 @@ def test_sport_from_the_file_else_from_the_pace() -> None:
     assert sport_of("trail_running") is Sport.RUN
     assert sport_of("Hiking") is Sport.WALK
     assert sport_of("Biking") is Sport.OTHER
-    assert sport_of("9") is Sport.RUN  # Strava's GPX type for a run
+    assert sport_of("9") is Sport.RUN  # Strava's GPX types: 9 run, 10 walk, 4 hike, 1 ride
+    assert sport_of("10") is Sport.WALK
+    assert sport_of("4") is Sport.WALK
+    assert sport_of("1") is Sport.OTHER
     assert sport_of("") is Sport.UNKNOWN
     # A GPX without a type: a brisk pace is a walk, a run's pace a run.
     assert isinstance(read(tf.gpx_bytes(tf.walk(20), kind="")).main, Walk)
