@@ -319,10 +319,10 @@ def caption_body(activity: FileActivity, caption: str) -> FileActivity:
     return _tracks.with_note(activity, caption.strip(), kind is Body.PAIN, sore)
 
 
-def check_file(activity: FileActivity, now: datetime, units: Units) -> ParseError | None:
-    """A file's activity against the plausibility bounds (a start in the future, a year ago,
-    a pace no runner runs), like a typed report."""
-    return validate(activity.main, now, units)
+def check_file(activity: FileActivity, now: datetime) -> ParseError | None:
+    """A file's activity against the plausibility bounds (a start after now, a year ago,
+    a pace no runner runs), said of the file."""
+    return _tracks.check_recorded(activity, now)
 
 
 def already_logged(tx: UserTx, activity: FileActivity) -> Activity | None:
@@ -354,6 +354,28 @@ def file_lines(activity: FileActivity, settings: UserSettings, now: datetime) ->
 def finisher_line(walk: Walk, units: Units) -> str:
     """The walk a run file ends with: the finisher walk, done."""
     return _tracks.finisher_line(walk, units)
+
+
+def file_steps_line(tx: UserTx, recorded: FileActivity, now: datetime) -> str | None:
+    """What the file's steps did to its day's count (once the file is stored): added, or
+    already held by a count the runner reported after the activity ended."""
+    steps, main = recorded.steps, recorded.main
+    if not steps:
+        return None
+    history = history_for(tx, now)
+    day = "today" if main.day == now.date() else f"on {main.day:%a %d %b}"
+    later = [
+        c
+        for c in history.activities
+        if isinstance(c, DaySteps) and c.day == main.day and c.at >= main.ended
+    ]
+    if later:
+        count = max(later, key=lambda c: c.at)
+        return (
+            f"Steps: your count of {count.steps:,} at {count.at:%H:%M} already holds this"
+            f" file's {steps:,}."
+        )
+    return f"Steps: +{steps:,} from the file, {history.steps_on(main.day) or steps:,} {day}."
 
 
 def credited_line(run: Run, walk: Walk) -> str:

@@ -179,7 +179,7 @@ def log_recorded(
         if run_id not in state.credited and run_id not in ids:
             credited = run_id
             lines.append(coaching.credited_line(run, main))
-    steps_line = _file_steps(tx, recorded, ids, now)
+    steps_line = coaching.file_steps_line(tx, recorded, now)
     if steps_line:
         lines.append(steps_line)
     if credited is not None:
@@ -190,24 +190,6 @@ def log_recorded(
     return prescription_reply(
         prescription, ids, "\n".join(lines), done=credited is None, after_headline=answer
     )
-
-
-def _file_steps(tx: UserTx, recorded: FileActivity, ids: list[int], now: datetime) -> str | None:
-    """The file's steps added to its day's count, unless a count reported after the
-    activity ended already holds them (a phone counts the run it was carried on)."""
-    if not recorded.steps:
-        return None
-    main = recorded.main
-    ended = main.at + timedelta(seconds=main.duration_s or 0)
-    day = [s.activity for s in tx.activities() if isinstance(s.activity, DaySteps)]
-    counts = [c for c in day if c.day == main.day]
-    if any(c.at >= ended for c in counts):
-        return None
-    before = max(counts, key=lambda c: c.at).steps if counts else 0
-    total = before + recorded.steps
-    ids.append(tx.add_activity(DaySteps(ended, total), now))
-    when = "today" if main.day == now.date() else f"on {main.day:%a %d %b}"
-    return f"Steps: +{recorded.steps:,} from the file, {total:,} {when}."
 
 
 BODY_QUESTION = "Is that tired muscles, or pain in one spot?"

@@ -56,6 +56,11 @@ class Run:
         """The runner's local date of the run."""
         return self.at.date()
 
+    @property
+    def ended(self) -> datetime:
+        """When the run ended (its start when no duration is known)."""
+        return self.at + timedelta(seconds=self.duration_s or 0)
+
 
 @dataclass(frozen=True)
 class Walk:
@@ -74,6 +79,11 @@ class Walk:
     def day(self) -> date:
         """The runner's local date of the walk."""
         return self.at.date()
+
+    @property
+    def ended(self) -> datetime:
+        """When the walk ended."""
+        return self.at + timedelta(seconds=self.duration_s)
 
 
 @dataclass(frozen=True)
@@ -158,12 +168,25 @@ class History:
         return [a for a in self.activities if isinstance(a, Walk) and first <= a.day <= last]
 
     def steps_on(self, day: date) -> int | None:
-        """The day's step count: the latest count reported for that day."""
+        """The day's step count: the latest count reported for that day, plus the steps
+        of recorded activities (watch files) that ended after it (a count reported later
+        holds them already: a phone counts the run it was carried on)."""
         counts = [a for a in self.activities if isinstance(a, DaySteps) and a.day == day]
-        if not counts:
-            return None
         # Stable sort: of two counts at the same instant, the one logged later wins.
-        return sorted(counts, key=lambda c: c.at)[-1].steps
+        latest = sorted(counts, key=lambda c: c.at)[-1] if counts else None
+        recorded = [
+            a
+            for a in self.activities
+            if isinstance(a, (Run, Walk)) and a.day == day and a.recording and a.recording.steps
+        ]
+        extra = sum(
+            a.recording.steps or 0
+            for a in recorded
+            if a.recording and (latest is None or a.ended > latest.at)
+        )
+        if latest is None:
+            return extra or None
+        return latest.steps + extra
 
 
 def days_back(day: date, n: int) -> date:

@@ -70,8 +70,19 @@ class TrackParams:
     standing_mps: float = 0.5
     paused_gap_s: float = 30.0
     pace_window_s: float = 6.0
-    # A7: a walk at the end of a run is its finisher when there was running before it
+    # A walk break is slower than A1's ceiling and than 75% of the runner's own median
+    # speed in the file (a slow jog is not a walk; run-walk intervals are)
+    walk_share_of_run_pace: float = 0.75
+    # A7: a walk at the end of a run is its finisher when there was running before it,
+    # and it lasts the 3 min a cooldown takes at least (a last 1-min run-walk interval
+    # is a break, not the finisher)
     least_run_before_finisher_s: float = 5 * 60
+    least_finisher_s: float = CoachParams.cooldown_min_minutes * 60
+    # A file with no sport, faster than 20 km/h on average, is a ride (a marathon world
+    # record is 21 km/h; nobody sends that file untagged)
+    fastest_untyped_kmh: float = 20.0
+    # A device clock may run a little ahead: a start up to 5 min past now is accepted
+    clock_grace_s: float = 5 * 60
     # A7: a walk file that starts within an hour after a run is that run's finisher
     finisher_file_gap_s: float = 60 * 60
     # The same activity twice (a FIT and a GPX of one run): start within a minute,

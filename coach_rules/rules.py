@@ -288,8 +288,9 @@ def _second_session(ctx: Context) -> Advice:
     assert run is not None
     earlier = sum(1 for r in ctx.history.runs() if r.day == run.day and r != run)
     ordinal = {1: "second", 2: "third", 3: "fourth"}.get(earlier, f"{earlier + 1}th")
+    day = "today" if run.day == ctx.now.date() else f"on {run.day:%a %d %b}"
     lead = (
-        f"That's your {ordinal} run today: next time" if earlier else "If you add a second session"
+        f"That's your {ordinal} run {day}: next time" if earlier else "If you add a second session"
     )
     return Advice(
         "second-session",

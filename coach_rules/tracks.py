@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from coach_rules.explain import logged_line
 from coach_rules.models import Activity, Recording, Run, Walk
-from coach_rules.params import DEFAULT_TRACK_PARAMS, TrackParams
+from coach_rules.params import DEFAULT_BOUNDS, DEFAULT_TRACK_PARAMS, Bounds, TrackParams
 from coach_rules.units import (
     METRES_PER_MILE,
     SECONDS_PER_HOUR,
@@ -46,20 +46,22 @@ class Sport(StrEnum):
 _RUN_WORDS = ("run", "jog")
 _WALK_WORDS = ("walk", "hik", "trek")
 _STRAVA_TYPES = {"9": Sport.RUN, "10": Sport.WALK, "4": Sport.WALK}
-_OTHER_WORDS = ("cycl", "bik", "rid", "swim", "row", "ski", "padd", "skat", "elliptical")
+# What files write when they name no sport (TCX's Sport="Other", FIT's generic).
+_NO_SPORT = ("", "other", "generic", "all", "unknown", "none", "activity")
 
 
 def sport_of(name: str | None) -> Sport:
-    """The sport a file names ('running', 'Biking', 'trail_running'), or UNKNOWN."""
+    """The sport a file names ('running', 'Biking', 'trail_running', Strava's '9'), or
+    UNKNOWN when it names none: any other named sport (training, soccer...) is OTHER."""
     word = (name or "").strip().lower()
-    if not word or word in ("other", "generic", "all"):
+    if word in _NO_SPORT:
         return Sport.UNKNOWN
     if word.isdigit():  # Strava's GPX <type> numbers: 9 run, 10 walk, 4 hike, 1 ride...
         return _STRAVA_TYPES.get(word, Sport.OTHER)
     for words, sport in ((_RUN_WORDS, Sport.RUN), (_WALK_WORDS, Sport.WALK)):
         if any(w in word for w in words):
             return sport
-    return Sport.OTHER if any(w in word for w in _OTHER_WORDS) else Sport.UNKNOWN
+    return Sport.OTHER
 
 
 @dataclass(frozen=True)
@@ -127,23 +129,42 @@ class _Gait(StrEnum):
     STILL = "still"  # standing, or the device paused
 
 
-def _gaits(track: Track, params: TrackParams) -> list[_Gait]:
-    """Each interval between two samples, by the speed around it: a centred window
-    smooths GPS noise (a single jumpy second is not a walk break)."""
+def _speeds(track: Track, params: TrackParams) -> list[float | None]:
+    """The speed around each interval between two samples (None: the device paused): a
+    centred window smooths GPS noise (a single jumpy second is not a walk break)."""
     times, dist = track.times, track.distances
     half = params.pace_window_s / 2
-    walk_top = walking_mps(params)
-    gaits: list[_Gait] = []
+    speeds: list[float | None] = []
     for i in range(1, len(times)):
         if times[i] - times[i - 1] > params.paused_gap_s:
-            gaits.append(_Gait.STILL)
+            speeds.append(None)
             continue
         mid = (times[i] + times[i - 1]) / 2
         lo = max(bisect_left(times, mid - half) - 1, 0)
         hi = min(bisect_right(times, mid + half), len(times) - 1)
         span = times[hi] - times[lo]
-        speed = (dist[hi] - dist[lo]) / span if span > 0 else 0.0
-        if speed < params.standing_mps:
+        speeds.append((dist[hi] - dist[lo]) / span if span > 0 else 0.0)
+    return speeds
+
+
+def _walk_top(speeds: Sequence[float | None], params: TrackParams) -> float:
+    """The speed below which the runner walked: A1's brisk-walk ceiling, or well under
+    their own running pace when they run slower than that (a beginner's 9:30/km jog is
+    running, not walking)."""
+    moving = sorted(v for v in speeds if v is not None and v >= params.standing_mps)
+    if not moving:
+        return walking_mps(params)
+    median = moving[len(moving) // 2]
+    return min(walking_mps(params), median * params.walk_share_of_run_pace)
+
+
+def _gaits(track: Track, params: TrackParams) -> list[_Gait]:
+    """Each interval between two samples: running, walking or still."""
+    speeds = _speeds(track, params)
+    walk_top = _walk_top(speeds, params)
+    gaits: list[_Gait] = []
+    for speed in speeds:
+        if speed is None or speed < params.standing_mps:
             gaits.append(_Gait.STILL)
         else:
             gaits.append(_Gait.WALK if speed < walk_top else _Gait.RUN)
@@ -185,7 +206,8 @@ def _read_samples(track: Track, params: TrackParams) -> _Reading:
         after = bisect_left(track.times, last.end_s)
         ran_before = _seconds(track, gaits[: bisect_left(track.times, last.start_s)], {_Gait.RUN})
         still_after = all(g is _Gait.STILL for g in gaits[after:])
-        if still_after and ran_before >= params.least_run_before_finisher_s:
+        long_enough = last.seconds >= params.least_finisher_s
+        if still_after and long_enough and ran_before >= params.least_run_before_finisher_s:
             tail = last
     return _Reading(gaits, walks, tail)
 
@@ -278,6 +300,13 @@ def read_track(
     at = track.start.astimezone(zone)
     steps = _steps(track, seconds)
     sport = _sport(track, metres, seconds)
+    if sport_of(track.sport_name) is Sport.UNKNOWN and metres:
+        kmh = metres / seconds * 3.6
+        if kmh > params.fastest_untyped_kmh:
+            return ParseError(
+                f"That file moves at {kmh:.0f} km/h on average: a ride, not a run? I log runs"
+                " and walks. Nothing stored."
+            )
     if sport is not Sport.RUN:
         recording = _recording(track, seconds, steps, 0, 0)
         walk = Walk(at, round(seconds), metres or None, steps, recording=recording)
@@ -313,6 +342,57 @@ def _run_activity(
     return FileActivity(run, finisher, breaks, steps)
 
 
+# ---- plausibility, said of a file ------------------------------------------------------
+
+
+def check_recorded(
+    activity: FileActivity,
+    now: datetime,
+    bounds: Bounds = DEFAULT_BOUNDS,
+    params: TrackParams = DEFAULT_TRACK_PARAMS,
+) -> ParseError | None:
+    """What makes a file's activity implausible (section D), said of the file: a start
+    after now (a device clock), over a year ago, a pace or length no run has."""
+    main = activity.main
+    if (main.at - now).total_seconds() > params.clock_grace_s:
+        when = f"{main.at:%H:%M} today" if main.day == now.date() else f"{main.at:%a %d %b %Y}"
+        return ParseError(
+            f"That file's activity starts at {when}, after now: is your watch's clock right?"
+            " Nothing stored."
+        )
+    if (now.date() - main.day).days > bounds.oldest_days:
+        return ParseError(
+            f"That file is from {main.at:%a %d %b %Y}, more than a year ago: I keep recent"
+            " training. Nothing stored."
+        )
+    seconds = main.duration_s or 0
+    if seconds > bounds.longest_race_s:
+        return ParseError(
+            f"That file lasts {format_clock(seconds)}: longer than any run or walk I log"
+            f" ({bounds.longest_race_s // 3600} h). Nothing stored."
+        )
+    return _check_speed(main, bounds)
+
+
+def _check_speed(main: Run | Walk, bounds: Bounds) -> ParseError | None:
+    metres, seconds = main.distance_m or 0.0, main.duration_s or 0
+    if not metres or not seconds:
+        return None
+    kmh = metres / seconds * 3.6
+    if isinstance(main, Walk) and kmh > bounds.fastest_walk_kmh:
+        return ParseError(
+            f"That file says walking, but at {kmh:.1f} km/h it is a run: change its type to"
+            " running on your watch or app and send it again. Nothing stored."
+        )
+    too_fast = seconds / (metres / 1000) < bounds.fastest_run_s_per_km
+    if metres > bounds.longest_run_m or (metres >= bounds.fastest_pace_min_distance_m and too_fast):
+        return ParseError(
+            f"That file moves at {kmh:.0f} km/h over {metres / 1000:.1f} km: faster or longer"
+            " than any run. A ride or a drive? Nothing stored."
+        )
+    return None
+
+
 # ---- duplicates and the finisher walk in a separate file ------------------------------
 
 
@@ -344,16 +424,18 @@ def already_logged(
 def run_before_walk(
     walk: Walk, runs: Iterable[Run], params: TrackParams = DEFAULT_TRACK_PARAMS
 ) -> Run | None:
-    """The run a walk file is the finisher of: one that ended at most an hour before the
-    walk began (A7: the finisher walk comes right after the run)."""
+    """The run a walk file is the finisher of (A7: the finisher walk comes right after
+    the run): a recorded run that ended at most an hour before the walk began, or a typed
+    run logged within an hour of it (a typed run's time is when it was logged, after it)."""
     best: Run | None = None
     for run in runs:
-        if run.duration_s is None:
-            continue
-        end = run.at + timedelta(seconds=run.duration_s)
-        gap = (walk.at - end).total_seconds()
-        if -params.same_start_s <= gap <= params.finisher_file_gap_s:
-            best = run if best is None or run.at > best.at else best
+        if run.recording is not None:
+            gap = (walk.at - run.ended).total_seconds()
+            near = -params.same_start_s <= gap <= params.finisher_file_gap_s
+        else:
+            near = abs((walk.at - run.at).total_seconds()) <= params.finisher_file_gap_s
+        if near and (best is None or run.at > best.at):
+            best = run
     return best
 
 
@@ -394,11 +476,14 @@ def _facts(recording: Recording, units: Units, moving_s: int | None) -> list[str
 
 def file_logged_line(activity: FileActivity, units: Units, today: date) -> str:
     """'Logged from your FIT file: run, 20 mi in 3:05:00 (9:15/mi), today at 08:00.
-    Average heart rate 140, cadence 170 steps/min, climb 820 ft.'"""
+    Average heart rate 140, cadence 170 steps/min, climb 820 ft.' (the runner's caption,
+    if any, after the time: '...; you said: left knee hurts')."""
     main = activity.main
     fmt = main.recording.fmt if main.recording else "activity"
-    what = logged_line(main, units, today).removeprefix("Logged: ").removesuffix(".")
-    line = f"Logged from your {fmt} file: {what} at {main.at:%H:%M}."
+    plain = replace(main, note="", pain=False, sore=False)
+    what = logged_line(plain, units, today).removeprefix("Logged: ").removesuffix(".")
+    said = f"; you said: {main.note}" if main.note else ""
+    line = f"Logged from your {fmt} file: {what} at {main.at:%H:%M}{said}."
     facts = _facts(main.recording, units, main.duration_s) if main.recording else []
     if facts:
         line += " " + ", ".join(facts).capitalize() + "."
@@ -416,8 +501,9 @@ def finisher_line(walk: Walk, units: Units) -> str:
 
 def credited_line(run: Run, walk: Walk) -> str:
     """A walk file recorded soon after a run: that run's finisher walk (A7)."""
-    ended = run.at + timedelta(seconds=run.duration_s or 0)
-    gap = max(round((walk.at - ended).total_seconds() / 60), 0)
+    if run.recording is None:
+        return f"It counts as the finisher walk of the run you logged at {run.at:%H:%M}."
+    gap = max(round((walk.at - run.ended).total_seconds() / 60), 0)
     after = "right after" if gap <= 1 else f"{gap} min after"
     return (
         f"This walk began {after} your run of {run.at:%H:%M}: it counts as that run's"

@@ -56,9 +56,9 @@ async def test_long_run_fit_with_cooldown_walk(chat: FileChat) -> None:
     # The finisher walk is already logged: no Done that would log it twice.
     assert labels_of(calls) == ["Why?", "Undo"]
     kinds = sorted(str(a["type"]) for a in activities(chat))
-    assert kinds == ["run", "steps", "walk"]
+    assert kinds == ["run", "walk"]
     run = next(a for a in activities(chat) if a["type"] == "run")
-    assert run["recording"]["fmt"] == "FIT"
+    assert (run["recording"]["fmt"], run["recording"]["steps"]) == ("FIT", 32_640)
 
 
 async def test_undo_removes_what_the_file_logged(chat: FileChat) -> None:
@@ -71,20 +71,25 @@ async def test_undo_removes_what_the_file_logged(chat: FileChat) -> None:
 async def test_walk_breaks_in_a_gpx_run(chat: FileChat) -> None:
     calls = await chat.send_file("run.gpx", tf.gpx_bytes(tf.run_with_breaks()))
     text = replies(calls)
-    assert text.startswith("Logged from your GPX file: run, 7.65 km in 45:15")
+    # 7,641 m planned; along the GPS positions, within a few metres of it.
+    assert text.startswith(
+        (
+            "Logged from your GPX file: run, 7.64 km in 45:15",
+            "Logged from your GPX file: run, 7.65 km in 45:15",
+        )
+    )
     # Four breaks of 60, 90, 45 and 120 s: about 5 min of walking inside the run.
     assert "You walked 4 times during the run, 5 min in all" in text
     assert "Done: walked" in " ".join(labels_of(calls))  # no finisher in the file
 
 
 async def test_walk_file_after_a_run_is_its_finisher(chat: FileChat) -> None:
-    run = await chat.say("long run 20 mi 3:05 this morning")
+    run = await chat.say("long run 20 mi 3:05")
     assert replies(run).startswith("Logged: long run")
-    # The typed run is stamped 'this morning'; a walk file recorded after it counts.
-    start = datetime.fromisoformat(activities(chat)[0]["at"])
-    walk_start = start + timedelta(hours=3, minutes=15)
+    # The runner walked, then typed the run (logged at 14:00) and sent the walk's file.
+    walk_start = NOW - timedelta(minutes=20)
     calls = await chat.send_file("walk.tcx", tf.tcx_bytes(tf.walk(15, walk_start)))
-    assert "it counts as that run's finisher walk" in replies(calls)
+    assert "It counts as the finisher walk of the run you logged at 14:00." in replies(calls)
     done = await chat.press("Done: walked", run)
     assert replies(done) == "Already logged that walk."
 
@@ -121,7 +126,7 @@ async def test_same_activity_twice_is_logged_once(chat: FileChat) -> None:
         (
             "future.fit",
             tf.fit_bytes(tf.Plan([(600, 3.0)], start=NOW + timedelta(days=2))),
-            "That date is in the future.",
+            "That file's activity starts at Tue 01 Dec 2026, after now",
         ),
         ("nothing.zip", tf.zip_bytes([("notes.txt", b"hi")]), "has no FIT, GPX or TCX files"),
         ("broken.zip", b"PK\x03\x04 not really", "That .zip is damaged"),
@@ -235,3 +240,49 @@ async def test_a_file_answers_a_pending_run_question(chat: FileChat) -> None:
     after = await chat.say("7400 steps")
     # No /run step waiting; the count typed after the run holds its steps (latest wins).
     assert replies(after).startswith("Logged: 7,400 steps today (was 5,100;")
+
+
+async def test_files_out_of_time_order_both_count_their_steps(chat: FileChat) -> None:
+    evening = tf.Plan([(1800, 3.0)], start=NOW - timedelta(hours=2))
+    morning = tf.Plan([(1800, 3.0)], start=NOW - timedelta(hours=6))
+    await chat.send_file("evening.fit", tf.fit_bytes(evening))
+    calls = await chat.send_file("morning.fit", tf.fit_bytes(morning))
+    assert "Steps: +5,100 from the file, 10,200 today." in replies(calls)
+    typed = await chat.say("12000 steps")  # the phone's count, run steps included
+    assert replies(typed).startswith("Logged: 12,000 steps today (was 10,200;")
+
+
+async def test_the_runners_words_come_after_the_time(chat: FileChat) -> None:
+    calls = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)), caption="felt easy")
+    assert "(5:57/km), today at 08:00; you said: felt easy." in replies(calls)
+
+
+async def test_a_zip_with_one_activity_is_read_like_the_file(chat: FileChat) -> None:
+    """Garmin Connect's "Export Original": one FIT in a zip."""
+    single = tf.zip_bytes([("123456789_ACTIVITY.fit", tf.fit_bytes(tf.treadmill(30)))])
+    calls = await chat.send_file("123456789.zip", single)
+    assert replies(calls).startswith("Logged from your FIT file: run, 5.04 km in 30:00")
+    assert "Cool down with" in replies(calls)  # the prescription, as for the file itself
+
+
+async def test_a_zip_inside_the_zip_is_read(chat: FileChat) -> None:
+    """Garmin's account export keeps its FIT files in zips inside the export."""
+    day = NOW - timedelta(days=1)
+    inner = tf.zip_bytes(
+        [
+            (f"{n}.fit", tf.fit_bytes(tf.Plan([(1800, 3.0)], start=day - timedelta(days=n))))
+            for n in range(3)
+        ]
+    )
+    outer = tf.zip_bytes([("DI_CONNECT/UploadedFiles_0-_Part1.zip", inner), ("a.json", b"{}")])
+    calls = await chat.send_file("export.zip", outer)
+    assert replies(calls).startswith("Importing 3 files…")
+    assert "Imported 3 from the last 12 weeks: 3 runs, 0 walks." in replies(calls)
+
+
+async def test_an_empty_zip(chat: FileChat) -> None:
+    calls = await chat.send_file("empty.zip", tf.zip_bytes([]))
+    assert replies(calls) == (
+        "That .zip has no FIT, GPX or TCX files in it (Strava's export keeps them in its"
+        " activities folder). Nothing stored."
+    )

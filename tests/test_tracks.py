@@ -4,6 +4,7 @@ what a track means (sport, finisher walk, duplicates, the finisher in a separate
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -132,11 +133,13 @@ def test_same_activity_by_start_and_distance() -> None:
 
 def test_walk_file_within_an_hour_after_a_run() -> None:
     start = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
-    run = Run(start, 32_000.0, 3 * 3600)
+    run = Run(start, 32_000.0, 3 * 3600, recording=Recording("FIT", start, 3 * 3600))
     soon = Walk(start + timedelta(hours=3, minutes=20), 900)
     late = Walk(start + timedelta(hours=4, minutes=5), 900)
     assert run_before_walk(soon, [run]) is run
     assert run_before_walk(late, [run]) is None
+    typed = Run(start + timedelta(hours=3, minutes=30), 32_000.0, 3 * 3600)  # logged after
+    assert run_before_walk(soon, [typed]) is typed
 
 
 def test_steps_from_the_file_or_its_cadence() -> None:
@@ -188,3 +191,75 @@ def test_strava_tcx_with_leading_spaces_and_gpx_with_offsets() -> None:
     shifted = gpx.replace(b"T08:", b"T10:").replace(b"+00:00</time>", b"+02:00</time>")
     found = read(shifted)
     assert found.main.at == datetime(2026, 11, 29, 9, 0, tzinfo=BERLIN)  # 08:00 UTC
+
+
+def test_gps_jitter_does_not_lengthen_a_run() -> None:
+    """Fixes off by 2 m each added 47% summed point to point; smoothed, within 2%."""
+    plan = tf.Plan([(1800, 3.0)], noise_m=2.0)
+    found = read(tf.gpx_bytes(plan))
+    assert found.main.distance_m is not None
+    assert tf.near(found.main.distance_m, plan.metres, 0.02)
+
+
+def test_other_sports_and_untyped_rides_are_refused() -> None:
+    for sport, says in (("training", "a training activity"), ("soccer", "a soccer activity")):
+        track = read_activity("x.fit", tf.fit_bytes(tf.Plan([(1800, 1.5)], sport=sport)))
+        assert isinstance(track, Track)
+        refused = read_track(track, BERLIN)
+        assert isinstance(refused, ParseError) and says in refused.message
+    ride = read_activity("x.gpx", tf.gpx_bytes(tf.Plan([(1800, 6.1)]), kind=""))
+    assert isinstance(ride, Track)
+    refused = read_track(ride, BERLIN)
+    assert isinstance(refused, ParseError)
+    assert refused.message.startswith("That file moves at 22 km/h on average: a ride")
+
+
+def test_a_slow_jog_is_not_a_walk_and_a_last_run_walk_minute_not_a_finisher() -> None:
+    jog = read(tf.fit_bytes(tf.Plan([(1800, 1.75)])))  # 9:31/km, under brisk's ceiling
+    assert jog.breaks == () and isinstance(jog.main, Run)
+    intervals: list[tuple[int, float]] = []
+    for _ in range(5):
+        intervals += [(240, 3.0), (60, 1.4)]  # run 4 min, walk 1 min
+    run_walk = read(tf.fit_bytes(tf.Plan(intervals)))
+    assert run_walk.finisher is None  # 1 min is a break, not the 3 min a cooldown takes
+    assert len(run_walk.breaks) == 5
+
+
+def test_the_future_is_said_of_the_file() -> None:
+    from coach_rules.tracks import check_recorded
+
+    now = datetime(2026, 11, 29, 8, 30, tzinfo=BERLIN)
+    later = read(
+        tf.fit_bytes(tf.Plan([(600, 3.0)], start=datetime(2026, 11, 29, 8, 50, tzinfo=UTC)))
+    )
+    refused = check_recorded(later, now)
+    assert refused is not None
+    assert refused.message == (
+        "That file's activity starts at 09:50 today, after now: is your watch's clock"
+        " right? Nothing stored."
+    )
+    soon = read(
+        tf.fit_bytes(tf.Plan([(600, 3.0)], start=datetime(2026, 11, 29, 7, 33, tzinfo=UTC)))
+    )
+    assert check_recorded(soon, now) is None  # 3 min ahead: a device clock, accepted
+
+
+def test_only_the_first_track_of_a_gpx_counts() -> None:
+    first = tf.gpx_bytes(tf.Plan([(1800, 3.0)]))
+    evening = tf.gpx_bytes(tf.walk(30, START_EVENING))
+    # The second file's <trk> appended inside the first's <gpx>.
+    track = evening.split(b"<trk>", 1)[1].rsplit(b"</trk>", 1)[0]
+    both = first.replace(b"</trk>", b"</trk><trk>" + track + b"</trk>", 1)
+    found = read(both)
+    assert found.main.distance_m is not None and tf.near(found.main.distance_m, 5400)
+    assert found.main.duration_s == 1800
+
+
+START_EVENING = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+
+
+def test_tcx_with_positions_but_no_distance() -> None:
+    tcx = tf.tcx_bytes(tf.Plan([(1200, 3.0)]))
+    stripped = re.sub(rb"<DistanceMeters>[^<]*</DistanceMeters>", b"", tcx)
+    found = read(stripped)
+    assert found.main.distance_m is not None and tf.near(found.main.distance_m, 3600)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import io
 import math
+import random
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Plan:
     cadence: int = 85  # one foot, as FIT, GPX and TCX count it
     gps: bool = True  # False: a treadmill (distance from the device only)
     every: int = 1  # seconds between samples ("smart recording" writes every few seconds)
+    noise_m: float = 0.0  # GPS jitter: each fix off by this much (seeded, repeatable)
 
     @property
     def seconds(self) -> int:
@@ -149,9 +151,14 @@ def gpx_bytes(plan: Plan, kind: str | None = None) -> bytes:
     track = gpxpy.gpx.GPXTrack(name="Morning Run")
     track.type = plan.sport if kind is None else kind or None  # type: ignore[assignment]
     segment = gpxpy.gpx.GPXTrackSegment()
+    jitter = random.Random(7)
     for at, dist in plan.samples():
+        north, east = (jitter.gauss(0, plan.noise_m) for _ in range(2))
         point = gpxpy.gpx.GPXTrackPoint(
-            52.0 + dist / METRES_PER_DEGREE, 13.0, elevation=30.0, time=at
+            52.0 + (dist + north) / METRES_PER_DEGREE,
+            13.0 + east / (METRES_PER_DEGREE * math.cos(math.radians(52))),
+            elevation=30.0,
+            time=at,
         )
         ext = ET.Element(
             "{http://www.garmin.com/xmlschemas/TrackPointExtension/v1}TrackPointExtension"

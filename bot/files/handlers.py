@@ -20,7 +20,15 @@ from bot import coaching
 from bot.chat import Who, has_private, respond, say, send, who
 from bot.context import Callback, WalkContext
 from bot.files import archive
-from bot.files.importing import Tally, import_history, log_file, read_recorded, summary, zone_of
+from bot.files.importing import (
+    Tally,
+    import_history,
+    log_file,
+    plural,
+    read_recorded,
+    summary,
+    zone_of,
+)
 from bot.files.readers import FileProblem
 from bot.grouplog import answer_in_group, display_name, is_logged
 from bot.replies import Reply
@@ -92,10 +100,14 @@ async def document_message(update: Update, context: WalkContext, settle: Settle)
         await send(context, w.chat_id, [Reply(data)])
         return
     zone = await context.services.repo.transact(w.user_id, lambda tx: zone_of(tx, w))
+    member = archive.Member(_name(message.document), data)
     if archive.is_zip(data):
-        await import_zip(context, w, data, zone)
-        return
-    found = await read_in_worker(context, _name(message.document), data, zone)
+        one = await asyncio.to_thread(archive.single, data)
+        if one is None:
+            await import_zip(context, w, data, zone)
+            return
+        member = archive.Member(*one)
+    found = await _read_member(context, member, zone)
     if isinstance(found, FileProblem):
         await send(context, w.chat_id, [Reply(found.message)])
         return
@@ -127,9 +139,8 @@ async def import_zip(context: WalkContext, w: Who, data: bytes, zone: str) -> No
         await send(context, w.chat_id, [Reply(names.message)])
         return
     total = len(names)
-    progress = await context.bot.send_message(
-        w.chat_id, f"Importing {total} files…\n{bar(0, total)}"
-    )
+    head = f"Importing {plural(total, 'file')}…"
+    progress = await context.bot.send_message(w.chat_id, f"{head}\n{bar(0, total)}")
     tally = Tally()
     readings: list[tuple[str, FileActivity]] = []
     step = max(total // PROGRESS_STEPS, 1)
@@ -144,7 +155,7 @@ async def import_zip(context: WalkContext, w: Who, data: bytes, zone: str) -> No
         else:
             readings.append((member.name, found))
         if done % step == 0 and done < total:
-            await _edit(progress, f"Importing {total} files…\n{bar(done, total)}")
+            await _edit(progress, f"{head}\n{bar(done, total)}")
     svc = context.services
     now = svc.clock()
     await svc.repo.transact(w.user_id, lambda tx: import_history(tx, w, readings, now, tally))

@@ -41,9 +41,9 @@ def log_file(
     if who_.message_key and who_.message_key in tx.state().logged_messages:
         return [Reply(ALREADY)]
     recorded = coaching.caption_body(recorded, caption)
-    error = coaching.check_file(recorded, now, settings.units)
+    error = coaching.check_file(recorded, now)
     if error:
-        return [Reply(f"{error.message} (That's what the file says.) Nothing stored.")]
+        return [Reply(error.message)]
     twin = coaching.already_logged(tx, recorded)
     if twin is not None:
         what = coaching.describe_activity(twin, settings.units)
@@ -86,7 +86,7 @@ def import_history(
     stored: list[Activity] = [s.activity for s in tx.activities()]
     ids: list[int] = []
     for name, recorded in readings:
-        error = coaching.check_file(recorded, now, settings.units)
+        error = coaching.check_file(recorded, now)
         if error is not None:
             tally.rejected.append((name, error.message))
         elif recorded.main.day < since:
@@ -107,11 +107,16 @@ def import_history(
     remember(tx, settings)
 
 
+def plural(count: int, word: str) -> str:
+    """'1 run', '3 runs'."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def summary(tally: Tally, weeks: int) -> str:
     """The end of an import: what was stored, skipped and refused, and why."""
     lines = [
         f"Imported {tally.imported} from the last {weeks} weeks: "
-        f"{tally.runs} runs, {tally.walks} walks."
+        f"{plural(tally.runs, 'run')}, {plural(tally.walks, 'walk')}."
     ]
     if tally.duplicates:
         lines.append(f"Already in your log (skipped): {tally.duplicates}.")
