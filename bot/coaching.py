@@ -363,7 +363,9 @@ def file_steps_line(tx: UserTx, recorded: FileActivity, now: datetime) -> str | 
     if not steps:
         return None
     history = history_for(tx, now)
-    day = "today" if main.day == now.date() else f"on {main.day:%a %d %b}"
+    day = {now.date(): "today", now.date() - timedelta(days=1): "yesterday"}.get(
+        main.day, f"on {main.day:%a %d %b}"
+    )
     later = [
         c
         for c in history.activities
