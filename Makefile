@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean lock
+.PHONY: run test lint typecheck unit bench soak clean lock
 
 # Exactly the pinned, hash-checked lock (runtime + dev), then the project itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -46,6 +46,10 @@ test: lint typecheck unit
 # The benchmark tables (not pass/fail; not part of `make test`).
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# The long soaks (1,000 SIGKILLs against the store's write path); not part of `make test`.
+soak: $(STAMP)
+	$(BIN)/python -m pytest -m slow
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench

@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.storage import DataDir, UserStore
 from bot.storage.backup import RestoreError, restore_backup, write_backup
 from bot.storage.lock import FolderInUse, hold
+from bot.storage.logged import check_records, sweep_folder
 
 logger = logging.getLogger("walkcoach")
 HEARTBEAT_MAX_AGE_S = 180
@@ -27,7 +28,14 @@ def check(settings: Settings) -> int:
     status = UserStore(settings.data_dir).check()
     mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "polling"
     print(f"settings ok: api {settings.api_url}, data {settings.data_dir} ({status}), {mode}")
-    return 0 if status == "ok" else 1
+    found = check_records(DataDir(settings.data_dir).records())
+    print(
+        f"records: {found.records} ({found.logged} with changes not folded yet,"
+        f" {found.torn} with a torn last change that was never acknowledged)"
+    )
+    for problem in found.unreadable:
+        print(f"walk-coach: unreadable record {problem}", file=sys.stderr)
+    return 0 if status == "ok" and not found.unreadable else 1
 
 
 def _webhook_health(settings: Settings) -> int:
@@ -104,7 +112,9 @@ def run(settings: Settings) -> int:
     except FolderInUse as exc:
         print(f"walk-coach: {exc}", file=sys.stderr)
         return 1
-    store.sweep_temporary_files()
+    # Only the top folder is swept here: a runner's folder is swept at its first write
+    # (logged.py), so a start costs nothing per runner.
+    sweep_folder(settings.data_dir)
     app = build_application(settings)
     if settings.webhook_url:
         from bot.webhook import serve
