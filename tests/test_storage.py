@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -89,6 +90,14 @@ class _Writer:
 def _steps(tx: UserTx) -> list[int]:
     """The step counts stored for a runner (these tests store only DaySteps)."""
     return [s.activity.steps for s in tx.activities() if isinstance(s.activity, DaySteps)]
+
+
+def _add_steps(tx: UserTx, steps: int) -> None:
+    tx.add_activity(DaySteps(T0, steps), T0)
+
+
+def _put_settings(tx: UserTx, user_id: int) -> None:
+    tx.put_settings(UserSettings(user_id, user_id))
 
 
 def _clubs(tx: UserTx) -> list[int]:
@@ -228,7 +237,7 @@ def test_a_write_appends_to_the_log_and_folds_now_and_then(tmp_path: Path) -> No
     assert path.read_bytes() == file_bytes  # the file is not rewritten...
     assert log_path(path).stat().st_size > 0  # ...the change is appended
     for n in range(2, FOLD_RECORDS + 2):
-        store.transact(3, lambda tx, n=n: tx.add_activity(DaySteps(T0, n), T0))
+        store.transact(3, functools.partial(_add_steps, steps=n))
     assert path.read_bytes() != file_bytes  # folded once
     # A fresh process reads the same, from file and log.
     assert UserStore(tmp_path).transact(3, _steps) == list(range(1, FOLD_RECORDS + 2))
@@ -286,7 +295,7 @@ def test_a_deleted_runners_log_is_never_replayed(tmp_path: Path) -> None:
 def test_the_cache_is_bounded_and_notices_other_writers(tmp_path: Path) -> None:
     store = UserStore(tmp_path, cache_size=3)
     for uid in range(10):
-        store.transact(uid, lambda tx, uid=uid: tx.put_settings(UserSettings(uid, uid)))
+        store.transact(uid, functools.partial(_put_settings, user_id=uid))
     assert len(store.cache) == 3
     store.transact(9, _steps)
     UserStore(tmp_path).transact(9, lambda tx: tx.add_activity(DaySteps(T0, 77), T0))
