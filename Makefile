@@ -43,7 +43,8 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-# The benchmark tables (not pass/fail; not part of `make test`).
+# The benchmark table, each figure beside its anchor, also as JSON (BENCH_OUT, default
+# bench-results.json); BENCH_SCALE=small: 10,000 runners instead of 100,000. Not in `make test`.
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from matplotlib.axes import Axes
-from matplotlib.patches import Rectangle
+from PIL import Image, ImageColor
 
 from bot.context import Services
-from bot.insights.chart import week_figure
+from bot.insights.chart import AT_GOAL, BELOW_GOAL, GOAL_LINE, RUN, WALK, render, week_chart
 from bot.scheduling import RunnerSource, wall_minutes
 from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
 from tests.flowkit import (
@@ -371,13 +370,6 @@ async def test_weekly_summary_on_sunday_with_chart(world: World) -> None:
     assert all(c.method == "sendMessage" for c in await world.at(utc(2026, 12, 1, 18, 0)))
 
 
-def bar_heights(ax: Axes) -> list[float]:
-    """The heights of a chart's bars, left to right (every patch is a bar)."""
-    bars = [patch for patch in ax.patches if isinstance(patch, Rectangle)]
-    assert len(bars) == len(ax.patches)
-    return [bar.get_height() for bar in bars]
-
-
 def test_chart_has_a_bar_per_day_and_the_goal_line() -> None:
     now = utc(2026, 11, 29, 12, 0)
     history = History.of(
@@ -388,23 +380,19 @@ def test_chart_has_a_bar_per_day_and_the_goal_line() -> None:
             Walk(now, 2700, 3200),
         ]
     )
-    fig = week_figure(weekly_figures(history, Profile(step_goal=10000), now.date()))
-    steps_ax, minutes_ax = fig.axes
-    assert bar_heights(steps_ax) == [0, 0, 0, 0, 5000, 0, 9000]
-    assert [np.asarray(line.get_ydata())[0] for line in steps_ax.lines] == [10000]
-    heights = bar_heights(minutes_ax)
-    assert len(heights) == 14
-    assert heights[:7] == [0, 0, 0, 0, 0, 50, 0]  # run minutes
-    assert heights[7:] == [0, 0, 0, 0, 0, 0, 45]  # walk minutes
-    assert [t.get_text() for t in minutes_ax.get_xticklabels()] == [
-        "Mon",
-        "Tue",
-        "Wed",
-        "Thu",
-        "Fri",
-        "Sat",
-        "Sun",
-    ]
+    chart = week_chart(weekly_figures(history, Profile(step_goal=10000), now.date()))
+    assert chart.steps == (0, 0, 0, 0, 5000, 0, 9000)
+    assert chart.goal == 10000 and chart.title == "Steps vs your 10,000 goal"
+    assert chart.run_minutes == (0, 0, 0, 0, 0, 50, 0)
+    assert chart.walk_minutes == (0, 0, 0, 0, 0, 0, 45)
+    assert chart.labels == ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    image = Image.open(io.BytesIO(render(chart)))
+    assert image.format == "PNG" and image.size == (480, 336)
+    colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=100_000) or []}
+    # The goal line, the two steps bars (below the goal: grey), a run and a walk bar.
+    for hex_colour in (GOAL_LINE, BELOW_GOAL, RUN, WALK):
+        assert ImageColor.getrgb(hex_colour) in colours
+    assert ImageColor.getrgb(AT_GOAL) not in colours  # no day reached the goal
 
 
 async def test_pause_from_the_nudge_and_nudge_on_off(world: World) -> None:

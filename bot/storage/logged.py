@@ -356,6 +356,10 @@ class LoggedStorage(Storage):
         if self.log.exists():  # a deleted runner's leftover must not be replayed
             self.log.unlink()
             fsync_dir(self.log.parent)
+        # An empty log now: the file's folder fsync below makes its name durable too, so
+        # the runner's appends never need one.
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.log, os.O_WRONLY | os.O_CREAT, 0o644))
         self._write_file(data, 0)
 
     def _fold(self, data: Tables, seq: int) -> None:
@@ -368,8 +372,8 @@ class LoggedStorage(Storage):
         if seq:
             body[META] = {"1": {"seq": seq}}
         atomic_write_bytes(self.path, _dumps(body))
-        log_exists = self.entry is not None and self.entry.log_exists
-        entry = Loaded(body, seq, 0, 0, log_exists, (_stamp(self.path), _stamp(self.log)))
+        log_stamp = _stamp(self.log)
+        entry = Loaded(body, seq, 0, 0, log_stamp is not None, (_stamp(self.path), log_stamp))
         if self.entry is not None:
             entry.parsed = dict(self.entry.parsed)
             changes = _changes(self.entry.tables, body)
