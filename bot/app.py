@@ -200,7 +200,9 @@ def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.slee
     )
     planners = (daily.DailyNudge(), WeeklySummary(ChartPool()), morning.MorningFollowup())
     runners = RunnerSource(repo, index, journal, planners, Delivery(sleep))
-    scheduler = Scheduler([runners, ClubSource(repo, club_index)], data.scheduler_state, clock)
+    scheduler = Scheduler(
+        [runners, ClubSource(repo, club_index)], data.scheduler_state, clock, commit=repo.sync
+    )
     return Services(repo, clock, scheduler)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from bot.storage import UserSettings, UserStore, UserTx
 from bot.storage.atomic import atomic_write_bytes
-from bot.storage.logged import FOLD_RECORDS, log_path
+from bot.storage.logged import FOLD_RECORDS, log_path, sync_folder
 from bot.storage.records import activity_to_doc
 from coach_rules import DaySteps
 
@@ -35,16 +35,27 @@ import os, sys
 from datetime import datetime
 from pathlib import Path
 from bot.storage import UserStore
+from bot.storage.logged import sync_folder
 from coach_rules import DaySteps
 
 root, ack_fd, start, t0, users = sys.argv[1:]
 ack_fd, start, t0 = int(ack_fd), int(start), datetime.fromisoformat(t0)
 users = [int(u) for u in users.split(",")]
 store = UserStore(Path(root))
+# Odd rounds write as the scheduler records a minute's nudges: a batch without fsync,
+# then one commit, then the acknowledgements.
+batch = 3 if (start // 10**6) % 2 else 1
 sys.stdin.buffer.read(1)
-for i in range(start, start + 10**6):
-    store.transact(users[i % len(users)], lambda tx, i=i: tx.add_activity(DaySteps(t0, i), t0))
-    os.write(ack_fd, f"{i}\\n".encode())
+for first in range(start, start + 10**6, batch):
+    for i in range(first, first + batch):
+        store.transact(
+            users[i % len(users)],
+            lambda tx, i=i: tx.add_activity(DaySteps(t0, i), t0),
+            durable=batch == 1,
+        )
+    if batch > 1:
+        sync_folder(Path(root))
+    os.write(ack_fd, "".join(f"{i}\\n" for i in range(first, first + batch)).encode())
 """
 # Writers started ahead of their turn, so their start-up overlaps the current round.
 AHEAD = 2
@@ -300,3 +311,32 @@ def test_the_cache_is_bounded_and_notices_other_writers(tmp_path: Path) -> None:
     store.transact(9, _steps)
     UserStore(tmp_path).transact(9, lambda tx: tx.add_activity(DaySteps(T0, 77), T0))
     assert store.transact(9, _steps) == [77]
+
+
+def test_a_batch_is_one_commit_and_seen_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = UserStore(tmp_path)
+    for uid in (1, 2, 3):
+        store.transact(uid, functools.partial(_put_settings, user_id=uid))
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    for uid in (1, 2, 3):
+        store.transact(uid, functools.partial(_add_steps, steps=uid), durable=False)
+    assert synced == []  # no fsync per write...
+    assert [UserStore(tmp_path).transact(uid, _steps) for uid in (1, 2, 3)] == [[1], [2], [3]]
+    sync_folder(tmp_path)  # ...one commit for the batch
+
+
+def test_a_folder_is_swept_at_its_first_write_not_at_start(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    store.transact(21, functools.partial(_put_settings, user_id=21))
+    folder = store.path_for(21).parent
+    stale = folder / ".21.json.999999999.1.1.tmp"  # a killed process's
+    mine = folder / f".21.json.{os.getpid()}.1.1.tmp"  # another thread's, mid-write
+    stale.write_bytes(b"half")
+    mine.write_bytes(b"half")
+    fresh = UserStore(tmp_path)  # a start: nothing swept yet
+    assert stale.exists()
+    fresh.transact(21, functools.partial(_add_steps, steps=1))
+    assert not stale.exists() and mine.exists()

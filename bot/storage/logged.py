@@ -28,16 +28,17 @@ failed transaction leaves the cached state as it was.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import struct
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tinydb.storages import Storage
 
@@ -265,18 +266,20 @@ class RecordCache:
 
 
 def sweep_folder(folder: Path) -> None:
-    """Remove temporary files a killed writer left in `folder` (no writer of ours is
-    mid-way here: this runs under the record's lock, and temporary names are unique)."""
+    """Remove temporary files a killed writer left in `folder`. Ours are never stale: their
+    names carry this process's id (atomic.py), and another thread may be mid-write."""
     try:
         names = os.listdir(folder)
     except FileNotFoundError:
         return
+    ours = str(os.getpid())
     for name in names:
-        if name.startswith(".") and name.endswith(".tmp"):
+        parts = name.split(".")
+        if name.startswith(".") and name.endswith(".tmp") and ours not in parts[-4:-3]:
             (folder / name).unlink(missing_ok=True)
 
 
-def _append(log: Path, entry: Loaded, record: bytes) -> None:
+def _append(log: Path, entry: Loaded, record: bytes, durable: bool) -> None:
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
         if os.fstat(fd).st_size != entry.log_valid:
@@ -284,7 +287,8 @@ def _append(log: Path, entry: Loaded, record: bytes) -> None:
         view = memoryview(record)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     finally:
         os.close(fd)
     if not entry.log_exists:
@@ -314,8 +318,11 @@ class LoggedStorage(Storage):
     def close(self) -> None:
         """Nothing stays open between operations (commit is called explicitly)."""
 
-    def commit(self) -> None:
-        """Make the transaction's changes durable (nothing when nothing changed)."""
+    def commit(self, durable: bool = True) -> None:
+        """Make the transaction's changes durable (nothing when nothing changed).
+
+        durable=False: appended but not fsynced; a kill -9 keeps it (the kernel holds it),
+        a power cut may not until `sync_folder` (one commit for a whole batch)."""
         if self.data is None:
             return
         folder = self.path.parent
@@ -335,7 +342,7 @@ class LoggedStorage(Storage):
         ):
             self._fold(self.data, seq)
             return
-        _append(self.log, self.entry, record)
+        _append(self.log, self.entry, record, durable)
         entry = Loaded(
             self.data,
             seq,
@@ -379,6 +386,32 @@ class LoggedStorage(Storage):
             changes = _changes(self.entry.tables, body)
             self._keep_parsed(entry, changes)
         self.cache.put(self.path, entry)
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return cast("Callable[[int], int]", libc.syncfs)
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs()
+
+
+def sync_folder(folder: Path) -> None:
+    """Make every write on the folder's file system durable: one commit for a batch of
+    non-durable appends (Linux syncfs; elsewhere a global sync)."""
+    if _SYNCFS is None:
+        os.sync()
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if _SYNCFS(fd) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno))
+    finally:
+        os.close(fd)
 
 
 def delete_record(path: Path, cache: RecordCache) -> bool:

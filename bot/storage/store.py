@@ -21,7 +21,13 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from bot.storage.datadir import DataDir
-from bot.storage.logged import DEFAULT_CACHE_RUNNERS, LoggedStorage, RecordCache, delete_record
+from bot.storage.logged import (
+    DEFAULT_CACHE_RUNNERS,
+    LoggedStorage,
+    RecordCache,
+    delete_record,
+    sync_folder,
+)
 from bot.storage.records import (
     DEFAULT_NUDGE,
     DEFAULT_TIMEZONE,
@@ -150,13 +156,15 @@ class UserTx:
 
 
 @contextmanager
-def _open_db(path: Path, cache: RecordCache) -> Iterator[tuple[TinyDB, LoggedStorage]]:
+def _open_db(
+    path: Path, cache: RecordCache, durable: bool = True
+) -> Iterator[tuple[TinyDB, LoggedStorage]]:
     # TinyDB's operations change the storage's working copy; commit writes it once.
     storage = LoggedStorage(path, cache)
     db = TinyDB(storage=lambda: storage)
     yield db, storage
     # Reached only when the block succeeded: a failed block writes nothing.
-    storage.commit()
+    storage.commit(durable)
 
 
 class UserStore:
@@ -177,10 +185,11 @@ class UserStore:
         """Where the runner's file is (see DataDir)."""
         return self.data.user_file(user_id)
 
-    def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
-        """Run `fn` on the user's data; its changes are written once, atomically."""
+    def transact(self, user_id: int, fn: Callable[[UserTx], T], durable: bool = True) -> T:
+        """Run `fn` on the user's data; its changes are written once, atomically
+        (durable=False: fsynced later, by `sync`, with a whole batch)."""
         watcher = self.watcher
-        with _open_db(self.path_for(user_id), self.cache) as (db, storage):
+        with _open_db(self.path_for(user_id), self.cache, durable) as (db, storage):
             tx = UserTx(db, storage)
             before = tx.schedule_key() if watcher else None
             result = fn(tx)
@@ -350,10 +359,15 @@ class Repository:
         async with self._lock(old_id, "club"), self._lock(new_id, "club"):
             return await asyncio.to_thread(self.clubs.move, old_id, new_id)
 
-    async def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
-        """Run `fn` on the user's data under the user's lock; returns once it is on disk."""
+    async def transact(self, user_id: int, fn: Callable[[UserTx], T], durable: bool = True) -> T:
+        """Run `fn` on the user's data under the user's lock; returns once it is on disk
+        (durable=False: in the kernel, safe from kill -9; power-safe at the next `sync`)."""
         async with self._lock(user_id):
-            return await asyncio.to_thread(self.store.transact, user_id, fn)
+            return await asyncio.to_thread(self.store.transact, user_id, fn, durable)
+
+    def sync(self) -> None:
+        """One durable commit for every non-durable write so far (a minute's sent-records)."""
+        sync_folder(self.data.root)
 
     async def delete(self, user_id: int) -> bool:
         """Remove every stored trace of the user: off every club's board, then their file."""
