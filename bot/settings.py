@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_API_URL = "https://api.telegram.org"
-DEFAULT_CACHE_RUNNERS = 2_000
+DEFAULT_CACHE_RUNNERS = 500
 TOKEN_PATTERN = re.compile(r"^[0-9]{5,16}:[A-Za-z0-9_-]{30,64}$")
 BOTFATHER_HINT = (
     "create a bot with @BotFather in Telegram (https://t.me/BotFather), copy the token it"
@@ -33,7 +33,8 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     log_level: str = "INFO"
-    # Runners kept parsed in memory (least recently used out): ~20-40 KB each.
+    # Runners kept parsed in memory (least recently used out): about 65 KB each with 50
+    # activities, so the default costs some 30 MB.
     cache_runners: int = DEFAULT_CACHE_RUNNERS
 
     @property

@@ -9,15 +9,15 @@ import random
 import subprocess
 import sys
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.storage import UserSettings, UserStore, UserTx
+from bot.storage import DataDir, UserSettings, UserStore, UserTx
 from bot.storage.atomic import atomic_write_bytes
-from bot.storage.logged import FOLD_RECORDS, log_path, sync_folder
-from bot.storage.records import activity_to_doc
+from bot.storage.logged import FOLD_RECORDS, check_records, log_path, sync_folder
+from bot.storage.records import UserState, activity_to_doc, schedule_key
 from coach_rules import DaySteps
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -340,3 +340,40 @@ def test_a_folder_is_swept_at_its_first_write_not_at_start(tmp_path: Path) -> No
     assert stale.exists()
     fresh.transact(21, functools.partial(_add_steps, steps=1))
     assert not stale.exists() and mine.exists()
+
+
+def test_check_reads_every_record_and_its_log(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    for uid in (31, 32):
+        store.transact(uid, functools.partial(_put_settings, user_id=uid))
+        store.transact(uid, functools.partial(_add_steps, steps=uid))
+    log = log_path(store.path_for(32))
+    log.write_bytes(log.read_bytes()[:-5])  # torn: a kill mid-append
+    found = check_records(DataDir(tmp_path).records())
+    assert (found.records, found.logged, found.torn, found.unreadable) == (2, 1, 1, ())
+    store.path_for(31).write_bytes(b"{not json")
+    assert check_records(DataDir(tmp_path).records()).unreadable[0].startswith("31.json")
+
+
+@pytest.mark.parametrize(
+    ("settings", "followup"),
+    [
+        (UserSettings(41, 41), None),
+        (UserSettings(41, 41, timezone="Europe/Berlin", nudge=None, blocked=True), None),
+        (UserSettings(41, 41, nudge="06:30"), date(2026, 11, 27)),
+    ],
+)
+def test_the_schedule_read_from_documents_matches_the_records(
+    tmp_path: Path, settings: UserSettings, followup: date | None
+) -> None:
+    store = UserStore(tmp_path)
+
+    def put(tx: UserTx) -> None:
+        tx.put_settings(settings)
+        tx.put_state(UserState(followup_on=followup))
+
+    store.transact(41, put)
+    expected = schedule_key(settings, UserState(followup_on=followup))
+    assert store.schedule_key_of(41) == expected
+    assert store.transact(41, lambda tx: tx.schedule_key()) == expected
+    assert store.schedule_key_of(40) is None

@@ -49,7 +49,7 @@ META = "_log"  # the table holding the seq the .json file was folded at
 FOLD_RECORDS = 32
 FOLD_BYTES = 256 * 1024
 _HEADER = struct.Struct("<II")
-DEFAULT_CACHE_RUNNERS = 2_000
+DEFAULT_CACHE_RUNNERS = 500
 
 
 def log_path(path: Path) -> Path:
@@ -203,9 +203,17 @@ def check_records(paths: Iterable[Path]) -> RecordsReport:
     return RecordsReport(records, logged, torn, tuple(unreadable))
 
 
+# Tables whose documents are only ever inserted and removed, never updated in place
+# (UserTx has no way to): their documents are shared with the committed state, not copied.
+APPEND_ONLY = frozenset({"activities"})
+
+
 def _working(tables: Tables) -> Tables:
     # TinyDB updates documents in place: a copy of each keeps the committed state intact.
-    return {name: {k: dict(v) for k, v in rows.items()} for name, rows in tables.items()}
+    return {
+        name: dict(rows) if name in APPEND_ONLY else {k: dict(v) for k, v in rows.items()}
+        for name, rows in tables.items()
+    }
 
 
 def _changes(old: Tables, new: Tables) -> dict[str, dict[str, Any]]:

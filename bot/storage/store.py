@@ -26,6 +26,7 @@ from bot.storage.logged import (
     LoggedStorage,
     RecordCache,
     delete_record,
+    load,
     sync_folder,
 )
 from bot.storage.records import (
@@ -68,6 +69,20 @@ class ScheduleWatcher(Protocol):
         """The change is on disk (key None: the runner is gone)."""
 
 
+def _schedule_key(tables: dict[str, dict[str, dict[str, Any]]]) -> ScheduleKey | None:
+    """`records.schedule_key` read from the raw documents (no record built)."""
+    settings = tables.get("settings", {}).get("1")
+    if settings is None:
+        return None
+    state = tables.get("state", {}).get("1") or {}
+    return ScheduleKey(
+        settings.get("timezone", DEFAULT_TIMEZONE),
+        settings.get("nudge", DEFAULT_NUDGE),
+        bool(settings.get("blocked", False)),
+        _iso(_date(state.get("followup_on"))),
+    )
+
+
 class UserTx:
     """Typed operations on one runner's file; changes land together when the block ends."""
 
@@ -100,16 +115,7 @@ class UserTx:
     def schedule_key(self) -> ScheduleKey | None:
         """What the scheduler needs to know about this runner right now (read from the
         documents directly: asked twice per transaction, it must cost nothing)."""
-        settings = self._raw("settings")
-        if settings is None:
-            return None
-        state = self._raw("state") or {}
-        return ScheduleKey(
-            settings.get("timezone", DEFAULT_TIMEZONE),
-            settings.get("nudge", DEFAULT_NUDGE),
-            bool(settings.get("blocked", False)),
-            _iso(_date(state.get("followup_on"))),
-        )
+        return _schedule_key(self._storage.read() or {})
 
     def add_activity(self, activity: Activity, logged_at: datetime) -> int:
         """Store an activity; returns its id, never one used before for this runner.
@@ -202,10 +208,10 @@ class UserStore:
         return result
 
     def schedule_key_of(self, user_id: int) -> ScheduleKey | None:
-        """The runner's schedule as stored (None: no such runner)."""
-        if not self.exists(user_id):
-            return None
-        return self.transact(user_id, lambda tx: tx.schedule_key())
+        """The runner's schedule as stored (None: no such runner). Read straight from the
+        file and its log, not kept in the cache: a first start asks it of every runner."""
+        entry = load(self.path_for(user_id))
+        return _schedule_key(entry.tables) if entry is not None else None
 
     def exists(self, user_id: int) -> bool:
         """Whether anything is stored for the user."""

@@ -260,7 +260,7 @@ def update_metrics(root: Path, runners: int, samples: int) -> list[Metric]:
 
 # What `walk-coach run` does up to polling: check, lock, sweep, build, initialize, load.
 _STARTER = """
-import asyncio, resource, sys, time
+import asyncio, sys, time
 from pathlib import Path
 t0 = float(sys.argv[2])
 from bot.ops import start_checks
@@ -279,7 +279,9 @@ async def main():
     await app.post_shutdown(app)
     return ready
 ready = asyncio.run(main())
-print(ready, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: that one keeps the forking parent's peak across exec.
+peak = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]
+print(ready, int(peak) / 1024)
 """
 
 
