@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,8 @@ from PIL import Image, ImageColor
 
 from bot.context import Services
 from bot.insights.chart import AT_GOAL, BELOW_GOAL, GOAL_LINE, RUN, WALK, render, week_chart
-from bot.scheduling import RunnerSource, wall_minutes
+from bot.scheduling import IndexJournal, NudgeIndex, RunnerSource, wall_minutes
+from bot.storage import DataDir, ScheduleKey
 from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
 from tests.flowkit import (
     FakeClock,
@@ -451,3 +453,24 @@ async def test_index_survives_restart_with_and_without_a_clean_stop(tmp_path: Pa
     assert (keys[1].timezone, keys[1].nudge) == (BERLIN, "21:00")
     assert (keys[2].timezone, keys[3].nudge) == (TOKYO, "19:00")
     await stopped_app(app)
+
+
+def test_the_snapshot_is_columns_and_the_old_rows_still_read(tmp_path: Path) -> None:
+    data = DataDir(tmp_path)
+    index = NudgeIndex()
+    index.put(1, ScheduleKey(BERLIN, "07:30", False, "2026-11-27"))
+    index.put(2, ScheduleKey(TOKYO, None, False, None))
+    journal = IndexJournal(data, index)
+    journal.save_snapshot()
+    assert json.loads(data.schedule_snapshot.read_bytes())["v"] == 2
+    before = mtime = data.schedule_snapshot.stat().st_mtime_ns
+    fresh = NudgeIndex()
+    IndexJournal(data, fresh).load(lambda uid: None)
+    assert dict(fresh.items()) == dict(index.items())
+    # Nothing journalled: a start does not rewrite the snapshot.
+    assert data.schedule_snapshot.stat().st_mtime_ns == mtime == before
+    rows = {"1": [BERLIN, "07:30", False, "2026-11-27"], "2": [TOKYO, None, False, None]}
+    data.schedule_snapshot.write_text(json.dumps(rows))
+    old = NudgeIndex()
+    IndexJournal(data, old).load(lambda uid: None)
+    assert dict(old.items()) == dict(index.items())

@@ -27,7 +27,7 @@ from bot.app import build_application
 from bot.storage import UserStore
 from coach_rules import DaySteps
 from coach_rules.weekly import DayFigures, WeeklyFigures
-from tests.bench import nudge_bench, parse_bench
+from tests.bench import nudge_bench, parse_bench, store_bench
 from tests.bench.store_bench import T0, _user_file
 from tests.flowkit import FakeClock, default_now, settings_for
 from tests.offline import FAKE_API, FAKE_TOKEN, RecordingRequest
@@ -73,12 +73,7 @@ class Metric:
 
 def populate(root: Path, start: int, stop: int) -> None:
     """Runners [start, stop) as the store leaves them: a file and an (empty) log."""
-    store = UserStore(root)
-    for user_id in range(start, stop):
-        path = store.path_for(user_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(_user_file(user_id))
-        path.with_suffix(".log").touch()
+    store_bench.populate(UserStore(root), start, stop)
 
 
 def _p50(values: list[float]) -> float:
