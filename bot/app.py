@@ -35,6 +35,7 @@ from bot.context import Callback, Clock, Services, WalkApp, WalkApplication, Wal
 from bot.context import system_clock as system_clock
 from bot.conversation import Flow, Prefix, pattern
 from bot.errors import on_error
+from bot.files import handlers as files
 from bot.insights import handlers as insights
 from bot.insights.chart import ChartPool
 from bot.insights.summary import WeeklySummary
@@ -46,6 +47,7 @@ from bot.router import Answer, Router, non_text_message, unknown_command
 from bot.scheduling import Delivery, IndexJournal, NudgeIndex, RunnerSource, Scheduler, Sleep
 from bot.settings import Settings
 from bot.storage import DataDir, Draft, Repository, UserTx
+from bot.workers import Worker
 
 logger = logging.getLogger("walkcoach")
 
@@ -149,6 +151,7 @@ async def log_update(update: Update, context: WalkContext) -> None:
 
 def register_handlers(app: WalkApp) -> None:
     """All handlers. Order matters: commands before text, text before the catch-alls."""
+    routes = router()
     # Group -1 runs first for every update and lets it through to the real handlers.
     app.add_handler(TypeHandler(Update, log_update), group=-1)
     for name, callback in _private_commands().items():
@@ -163,8 +166,11 @@ def register_handlers(app: WalkApp) -> None:
     app.add_handler(CallbackQueryHandler(answer_unknown_button))
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, onboarding.location_message))
     text = PRIVATE & filters.TEXT & ~filters.COMMAND
-    app.add_handler(MessageHandler(text, router().text_message))
+    app.add_handler(MessageHandler(text, routes.text_message))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    documents = files.document_handler(routes.settle)
+    app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, documents))
+    app.add_handler(MessageHandler(GROUPS & filters.Document.ALL, files.group_document))
     others = PRIVATE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(others, non_text_message))
     app.add_error_handler(on_error)
@@ -180,6 +186,7 @@ async def on_startup(app: WalkApp) -> None:
 async def on_shutdown(app: WalkApp) -> None:
     """Snapshot the nudge index (the next start reads almost nothing); stop the chart worker."""
     await asyncio.to_thread(app.services.scheduler.close)
+    await asyncio.to_thread(app.services.worker.close)
 
 
 async def minute_job(context: WalkContext) -> None:
@@ -187,7 +194,9 @@ async def minute_job(context: WalkContext) -> None:
     await context.services.scheduler.tick(context.bot)
 
 
-def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.sleep) -> Services:
+def build_services(
+    settings: Settings, clock: Clock, sleep: Sleep = asyncio.sleep, worker: Worker | None = None
+) -> Services:
     """The repository and the scheduler with its sources, wired once, before the app."""
     data = DataDir(settings.data_dir)
     index, club_index = NudgeIndex(), ClubIndex()
@@ -203,7 +212,7 @@ def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.slee
     scheduler = Scheduler(
         [runners, ClubSource(repo, club_index)], data.scheduler_state, clock, commit=repo.sync
     )
-    return Services(repo, clock, scheduler)
+    return Services(repo, clock, scheduler, worker or Worker())
 
 
 def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
@@ -225,9 +234,11 @@ def build_application(
     clock: Clock = system_clock,
     sleep: Sleep = asyncio.sleep,
     rate_limiter: bool = True,
+    worker: Worker | None = None,
 ) -> WalkApp:
-    """The bot, ready to run; tests pass an offline `request`, their clock and sleep."""
-    services = build_services(settings, clock, sleep)
+    """The bot, ready to run; tests pass an offline `request`, their clock and sleep (and
+    may share one file worker between apps)."""
+    services = build_services(settings, clock, sleep, worker)
     builder = (
         Application.builder()
         .application_class(WalkApplication, kwargs={"services": services})

@@ -8,7 +8,7 @@ nothing is looked up by a string key.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.scheduling import Scheduler
 from bot.storage import Repository
+from bot.workers import Worker
 
 Clock = Callable[[], datetime]
 
@@ -33,6 +34,8 @@ class Services:
     repo: Repository
     clock: Clock
     scheduler: Scheduler
+    # Reads watch files in a process of its own.
+    worker: Worker = field(default_factory=Worker)
 
 
 class WalkApplication(Application[Any, Any, Any, Any, Any, Any]):

@@ -51,6 +51,22 @@ class Router:
             return logbook.parse_and_log(tx, who_, text, now_utc, ends_question=True)
         return self.answers[flow](tx, who_, draft, text, now_utc)
 
+    def settle(self, tx: UserTx, who_: Who, logged: bool) -> list[Reply]:
+        """After something logged outside a typed message (a watch file): setup's or a
+        setting's pending question is asked again so it isn't lost, and a /run or /walk
+        question the file answered in full is over."""
+        state = tx.state()
+        draft = state.draft
+        flow = Flow(draft.flow) if draft and draft.flow in Flow.__members__.values() else None
+        if draft is None or flow is None:
+            return []
+        if flow in INTERRUPTIBLE:
+            return [self.reprompts[flow](tx, who_, draft)]
+        if flow in ENDED_BY_A_REPORT and logged:
+            state.draft = None
+            tx.put_state(state)
+        return []
+
     @staticmethod
     def _whole_report(tx: UserTx, who_: Who, flow: Flow, text: str, now_utc: datetime) -> bool:
         """A full report typed instead of an answer: a run named as one, or (in /run) a

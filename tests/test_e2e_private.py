@@ -179,3 +179,60 @@ def test_a_second_bot_on_the_same_folder_is_refused(standin: BotApiStandIn, tmp_
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(timeout=20)
+
+
+def test_a_watch_file_through_the_real_process(standin: BotApiStandIn, tmp_path: Path) -> None:
+    """sendDocument -> getUpdates -> getFile -> the download -> the worker -> the reply."""
+    from tests import trackfiles as tf
+
+    data, log = tmp_path / "data", tmp_path / "bot.log"
+    proc = start_bot(standin, data, log)
+    try:
+        m = standin.mark()
+        standin.push_document(USER, "Morning_Run.fit", tf.fit_bytes(tf.run_with_breaks()))
+        reply = standin.wait_text("Logged from your FIT file: run, 7.64 km in 45:15", m)
+        assert "You walked 4 times during the run, 5 min in all" in reply.text
+        methods = [c.method for c in standin.calls[m:]]
+        assert methods.index("getFile") < methods.index("download") < methods.index("sendMessage")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert proc.returncode == 0
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc: no extra tools)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    """Whether `pid` exits within `within` seconds (it is not our child: poll /proc)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        time.sleep(0.05)  # waiting on another process's exit, not timing the bot
+    return False
+
+
+def test_the_file_worker_dies_with_the_bot(standin: BotApiStandIn, tmp_path: Path) -> None:
+    """kill -9 of the bot leaves no worker process (nor its resource tracker) behind."""
+    from tests import trackfiles as tf
+
+    proc = start_bot(standin, tmp_path / "data", tmp_path / "bot.log")
+    m = standin.mark()
+    standin.push_document(USER, "walk.fit", tf.fit_bytes(tf.walk(10)))
+    standin.wait_text("Logged from your FIT file: walk", m)
+    helpers = _children(proc.pid)
+    assert helpers, "the file was read in a worker process"
+    proc.kill()
+    proc.wait(timeout=20)
+    assert [pid for pid in helpers if not _gone(pid)] == []

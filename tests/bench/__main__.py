@@ -66,6 +66,7 @@ def main(argv: Sequence[str]) -> int:
         root = Path(tmp)
         done(metrics.parse_metrics())
         done(metrics.chart_metrics(100))
+        done(metrics.files_metrics())
         done(metrics.store_metrics(root, (1_000, runners), samples=500))
         # The store's folder now holds `runners` runners: the bot starts on it.
         data = root / "store"

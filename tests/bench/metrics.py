@@ -27,7 +27,7 @@ from bot.app import build_application
 from bot.storage import UserStore
 from coach_rules import DaySteps
 from coach_rules.weekly import DayFigures, WeeklyFigures
-from tests.bench import nudge_bench, parse_bench, store_bench
+from tests.bench import files_bench, nudge_bench, parse_bench, store_bench
 from tests.bench.store_bench import T0, _user_file
 from tests.flowkit import FakeClock, default_now, settings_for
 from tests.offline import FAKE_API, FAKE_TOKEN, RecordingRequest
@@ -405,3 +405,18 @@ def parse_metrics(rounds: int = 10) -> list[Metric]:
         return statistics.quantiles(values, n=100)[98]
 
     return [Metric("read a message p99 (corpus)", "ms", p99(ours), p99(anchor), "<= 1", 1)]
+
+
+# --- watch files (issue 12) ---------------------------------------------------------------
+
+
+def files_metrics(rounds: int = 5) -> list[Metric]:
+    """Reading watch files beside the parsing library's own bare read of the same bytes."""
+    out: list[Metric] = []
+    for m in files_bench.metrics(rounds):
+        name = m["name"].removesuffix(" (s)")
+        out.append(Metric(name, "s", m["ours"], m["anchor"], "<= 1.5x", 1.5))
+        out.append(
+            Metric(f"{name}, peak", "MB", m["ours_peak_mb"], m["anchor_peak_mb"], "(reported)", 0)
+        )
+    return out
