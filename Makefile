@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean lock
+.PHONY: run test lint typecheck unit bench soak clean lock
 
 # Exactly the pinned, hash-checked lock (runtime + dev), then the project itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -43,9 +43,14 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-# The benchmark tables (not pass/fail; not part of `make test`).
+# The benchmark table, each figure beside its anchor, also as JSON (BENCH_OUT, default
+# bench-results.json); BENCH_SCALE=small: 10,000 runners instead of 100,000. Not in `make test`.
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+
+# The long soaks (1,000 SIGKILLs against the store's write path); not part of `make test`.
+soak: $(STAMP)
+	$(BIN)/python -m pytest -m slow
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench

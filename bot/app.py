@@ -201,10 +201,17 @@ def build_services(
     data = DataDir(settings.data_dir)
     index, club_index = NudgeIndex(), ClubIndex()
     journal = IndexJournal(data, index)
-    repo = Repository(settings.data_dir, schedule=journal, clubs=club_index.put)
+    repo = Repository(
+        settings.data_dir,
+        schedule=journal,
+        clubs=club_index.put,
+        cache_size=settings.cache_runners,
+    )
     planners = (daily.DailyNudge(), WeeklySummary(ChartPool()), morning.MorningFollowup())
     runners = RunnerSource(repo, index, journal, planners, Delivery(sleep))
-    scheduler = Scheduler([runners, ClubSource(repo, club_index)], data.scheduler_state, clock)
+    scheduler = Scheduler(
+        [runners, ClubSource(repo, club_index)], data.scheduler_state, clock, commit=repo.sync
+    )
     return Services(repo, clock, scheduler, worker or Worker())
 
 

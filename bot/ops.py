@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 from telegram import Update
 
@@ -17,6 +18,7 @@ from bot.settings import Settings
 from bot.storage import DataDir, UserStore
 from bot.storage.backup import RestoreError, restore_backup, write_backup
 from bot.storage.lock import FolderInUse, hold
+from bot.storage.logged import check_records, sweep_folder
 
 logger = logging.getLogger("walkcoach")
 HEARTBEAT_MAX_AGE_S = 180
@@ -27,7 +29,14 @@ def check(settings: Settings) -> int:
     status = UserStore(settings.data_dir).check()
     mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "polling"
     print(f"settings ok: api {settings.api_url}, data {settings.data_dir} ({status}), {mode}")
-    return 0 if status == "ok" else 1
+    found = check_records(DataDir(settings.data_dir).records())
+    print(
+        f"records: {found.records} ({found.logged} with changes not folded yet,"
+        f" {found.torn} with a torn last change that was never acknowledged)"
+    )
+    for problem in found.unreadable:
+        print(f"walk-coach: unreadable record {problem}", file=sys.stderr)
+    return 0 if status == "ok" and not found.unreadable else 1
 
 
 def _webhook_health(settings: Settings) -> int:
@@ -89,22 +98,35 @@ def restore(data_dir: Path, archive: Path) -> int:
     return 0
 
 
+class StartRefused(Exception):
+    """The bot cannot start on this folder; the message says why."""
+
+
+def start_checks(data_dir: Path) -> IO[str]:
+    """What a start does before the bot: the folder is usable, and ours alone."""
+    status = UserStore(data_dir).check()
+    if status != "ok":
+        raise StartRefused(status)
+    try:
+        held = hold(DataDir(data_dir))  # released by the OS when we exit
+    except FolderInUse as exc:
+        raise StartRefused(str(exc)) from exc
+    # Only the top folder is swept here: a runner's folder is swept at its first write
+    # (logged.py), so a start costs nothing per runner.
+    sweep_folder(data_dir)
+    return held
+
+
 def run(settings: Settings) -> int:
     """Run the bot until SIGTERM or Ctrl-C: polling, or webhook mode when configured."""
     from bot.app import build_application  # the bot itself: not needed by the other commands
 
     configure_logging(settings.log_level, [settings.token, settings.webhook_secret or ""])
-    store = UserStore(settings.data_dir)
-    status = store.check()
-    if status != "ok":
-        print(f"walk-coach: {status}", file=sys.stderr)
-        return 1
     try:
-        held = hold(DataDir(settings.data_dir))  # released by the OS when we exit
-    except FolderInUse as exc:
+        held = start_checks(settings.data_dir)
+    except StartRefused as exc:
         print(f"walk-coach: {exc}", file=sys.stderr)
         return 1
-    store.sweep_temporary_files()
     app = build_application(settings)
     if settings.webhook_url:
         from bot.webhook import serve

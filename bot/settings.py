@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_CACHE_RUNNERS = 500
 TOKEN_PATTERN = re.compile(r"^[0-9]{5,16}:[A-Za-z0-9_-]{30,64}$")
 BOTFATHER_HINT = (
     "create a bot with @BotFather in Telegram (https://t.me/BotFather), copy the token it"
@@ -32,6 +33,9 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     log_level: str = "INFO"
+    # Runners kept parsed in memory (least recently used out): about 65 KB each with 50
+    # activities, so the default costs some 30 MB.
+    cache_runners: int = DEFAULT_CACHE_RUNNERS
 
     @property
     def base_url(self) -> str:
@@ -74,6 +78,12 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
+def _count(name: str, raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit()):
+        raise SettingsError(f"{name} must be a whole number (0 or more), got {raw!r}")
+    return int(raw)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
 ) -> Settings:
@@ -110,6 +120,10 @@ def load_settings(
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
         webhook_port=_port(env.get("WEBHOOK_PORT", "").strip() or "8443"),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        cache_runners=_count(
+            "WALKCOACH_CACHE_RUNNERS",
+            env.get("WALKCOACH_CACHE_RUNNERS", "").strip() or str(DEFAULT_CACHE_RUNNERS),
+        ),
     )
 
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from matplotlib.axes import Axes
-from matplotlib.patches import Rectangle
+from PIL import Image, ImageColor
 
 from bot.context import Services
-from bot.insights.chart import week_figure
-from bot.scheduling import RunnerSource, wall_minutes
+from bot.insights.chart import AT_GOAL, BELOW_GOAL, GOAL_LINE, RUN, WALK, render, week_chart
+from bot.scheduling import IndexJournal, NudgeIndex, RunnerSource, wall_minutes
+from bot.storage import DataDir, ScheduleKey
 from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
 from tests.flowkit import (
     FakeClock,
@@ -371,13 +372,6 @@ async def test_weekly_summary_on_sunday_with_chart(world: World) -> None:
     assert all(c.method == "sendMessage" for c in await world.at(utc(2026, 12, 1, 18, 0)))
 
 
-def bar_heights(ax: Axes) -> list[float]:
-    """The heights of a chart's bars, left to right (every patch is a bar)."""
-    bars = [patch for patch in ax.patches if isinstance(patch, Rectangle)]
-    assert len(bars) == len(ax.patches)
-    return [bar.get_height() for bar in bars]
-
-
 def test_chart_has_a_bar_per_day_and_the_goal_line() -> None:
     now = utc(2026, 11, 29, 12, 0)
     history = History.of(
@@ -388,23 +382,19 @@ def test_chart_has_a_bar_per_day_and_the_goal_line() -> None:
             Walk(now, 2700, 3200),
         ]
     )
-    fig = week_figure(weekly_figures(history, Profile(step_goal=10000), now.date()))
-    steps_ax, minutes_ax = fig.axes
-    assert bar_heights(steps_ax) == [0, 0, 0, 0, 5000, 0, 9000]
-    assert [np.asarray(line.get_ydata())[0] for line in steps_ax.lines] == [10000]
-    heights = bar_heights(minutes_ax)
-    assert len(heights) == 14
-    assert heights[:7] == [0, 0, 0, 0, 0, 50, 0]  # run minutes
-    assert heights[7:] == [0, 0, 0, 0, 0, 0, 45]  # walk minutes
-    assert [t.get_text() for t in minutes_ax.get_xticklabels()] == [
-        "Mon",
-        "Tue",
-        "Wed",
-        "Thu",
-        "Fri",
-        "Sat",
-        "Sun",
-    ]
+    chart = week_chart(weekly_figures(history, Profile(step_goal=10000), now.date()))
+    assert chart.steps == (0, 0, 0, 0, 5000, 0, 9000)
+    assert chart.goal == 10000 and chart.title == "Steps vs your 10,000 goal"
+    assert chart.run_minutes == (0, 0, 0, 0, 0, 50, 0)
+    assert chart.walk_minutes == (0, 0, 0, 0, 0, 0, 45)
+    assert chart.labels == ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    image = Image.open(io.BytesIO(render(chart)))
+    assert image.format == "PNG" and image.size == (480, 336)
+    colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=100_000) or []}
+    # The goal line, the two steps bars (below the goal: grey), a run and a walk bar.
+    for hex_colour in (GOAL_LINE, BELOW_GOAL, RUN, WALK):
+        assert ImageColor.getrgb(hex_colour) in colours
+    assert ImageColor.getrgb(AT_GOAL) not in colours  # no day reached the goal
 
 
 async def test_pause_from_the_nudge_and_nudge_on_off(world: World) -> None:
@@ -463,3 +453,24 @@ async def test_index_survives_restart_with_and_without_a_clean_stop(tmp_path: Pa
     assert (keys[1].timezone, keys[1].nudge) == (BERLIN, "21:00")
     assert (keys[2].timezone, keys[3].nudge) == (TOKYO, "19:00")
     await stopped_app(app)
+
+
+def test_the_snapshot_is_columns_and_the_old_rows_still_read(tmp_path: Path) -> None:
+    data = DataDir(tmp_path)
+    index = NudgeIndex()
+    index.put(1, ScheduleKey(BERLIN, "07:30", False, "2026-11-27"))
+    index.put(2, ScheduleKey(TOKYO, None, False, None))
+    journal = IndexJournal(data, index)
+    journal.save_snapshot()
+    assert json.loads(data.schedule_snapshot.read_bytes())["v"] == 2
+    before = mtime = data.schedule_snapshot.stat().st_mtime_ns
+    fresh = NudgeIndex()
+    IndexJournal(data, fresh).load(lambda uid: None)
+    assert dict(fresh.items()) == dict(index.items())
+    # Nothing journalled: a start does not rewrite the snapshot.
+    assert data.schedule_snapshot.stat().st_mtime_ns == mtime == before
+    rows = {"1": [BERLIN, "07:30", False, "2026-11-27"], "2": [TOKYO, None, False, None]}
+    data.schedule_snapshot.write_text(json.dumps(rows))
+    old = NudgeIndex()
+    IndexJournal(data, old).load(lambda uid: None)
+    assert dict(old.items()) == dict(index.items())

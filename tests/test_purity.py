@@ -12,6 +12,7 @@ FORBIDDEN_MODULES = {
     "tinydb",
     "apscheduler",
     "matplotlib",
+    "PIL",
     "os",
     "pathlib",
     "io",

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import random
 import subprocess
 import sys
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.storage import UserSettings, UserStore, UserTx
+from bot.storage import DataDir, UserSettings, UserStore, UserTx
 from bot.storage.atomic import atomic_write_bytes
+from bot.storage.logged import FOLD_RECORDS, check_records, log_path, sync_folder
+from bot.storage.records import UserState, activity_to_doc, schedule_key
 from coach_rules import DaySteps
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 USERS = (1, 2, 3)
-KILLS = 120
+KILLS = 20  # the fast run; `make soak` runs 1,000
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,16 +35,27 @@ import os, sys
 from datetime import datetime
 from pathlib import Path
 from bot.storage import UserStore
+from bot.storage.logged import sync_folder
 from coach_rules import DaySteps
 
 root, ack_fd, start, t0, users = sys.argv[1:]
 ack_fd, start, t0 = int(ack_fd), int(start), datetime.fromisoformat(t0)
 users = [int(u) for u in users.split(",")]
 store = UserStore(Path(root))
+# Odd rounds write as the scheduler records a minute's nudges: a batch without fsync,
+# then one commit, then the acknowledgements.
+batch = 3 if (start // 10**6) % 2 else 1
 sys.stdin.buffer.read(1)
-for i in range(start, start + 10**6):
-    store.transact(users[i % len(users)], lambda tx, i=i: tx.add_activity(DaySteps(t0, i), t0))
-    os.write(ack_fd, f"{i}\\n".encode())
+for first in range(start, start + 10**6, batch):
+    for i in range(first, first + batch):
+        store.transact(
+            users[i % len(users)],
+            lambda tx, i=i: tx.add_activity(DaySteps(t0, i), t0),
+            durable=batch == 1,
+        )
+    if batch > 1:
+        sync_folder(Path(root))
+    os.write(ack_fd, "".join(f"{i}\\n" for i in range(first, first + batch)).encode())
 """
 # Writers started ahead of their turn, so their start-up overlaps the current round.
 AHEAD = 2
@@ -88,6 +103,14 @@ def _steps(tx: UserTx) -> list[int]:
     return [s.activity.steps for s in tx.activities() if isinstance(s.activity, DaySteps)]
 
 
+def _add_steps(tx: UserTx, steps: int) -> None:
+    tx.add_activity(DaySteps(T0, steps), T0)
+
+
+def _put_settings(tx: UserTx, user_id: int) -> None:
+    tx.put_settings(UserSettings(user_id, user_id))
+
+
 def _clubs(tx: UserTx) -> list[int]:
     settings = tx.settings()
     assert settings is not None
@@ -111,37 +134,48 @@ def _read_until(read_fd: int, count: int) -> bytes:
     return data
 
 
-def test_kill_nine_never_loses_an_acknowledged_write(tmp_path: Path) -> None:
+def _kill_rounds(root: Path, kills: int) -> None:
+    """`kills` writers, each killed with SIGKILL a few writes in (often mid-append): every
+    file still opens, every acknowledged write is there, none is there twice."""
     rng = random.Random(20261126)
-    store = UserStore(tmp_path)
+    store = UserStore(root)
     acknowledged: set[int] = set()
-    waiting = deque(_Writer(tmp_path, n * 10**6) for n in range(min(AHEAD, KILLS)))
+    waiting = deque(_Writer(root, n * 10**6) for n in range(min(AHEAD, kills)))
     try:
-        for round_ in range(KILLS):
+        for round_ in range(kills):
             writer = waiting.popleft()
-            if round_ + AHEAD < KILLS:
-                waiting.append(_Writer(tmp_path, (round_ + AHEAD) * 10**6))
+            if round_ + AHEAD < kills:
+                waiting.append(_Writer(root, (round_ + AHEAD) * 10**6))
             try:
                 run = writer.run_and_kill(rng.randint(1, 12))
             finally:
                 writer.close()
-            for user in USERS:
-                # Every file must open, whatever moment the kill hit.
-                store.transact(user, lambda tx: tx.activities())
+            stored = {user: store.transact(user, _steps) for user in USERS}  # every file opens
             for n in run:
                 user = USERS[n % len(USERS)]
-                steps = store.transact(user, _steps)
-                assert n in steps, f"acknowledged write {n} for user {user} lost"
+                assert n in stored[user], f"acknowledged write {n} for user {user} lost"
+            for user, steps in stored.items():
+                assert len(steps) == len(set(steps)), f"a write stored twice for user {user}"
             acknowledged.update(run)
     finally:
         for writer in waiting:
             writer.close()
-    assert len(acknowledged) >= KILLS
-    # A kill between writing a temporary file and the rename leaves it behind; start-up
-    # sweeps them away.
+    assert len(acknowledged) >= kills
+    # A kill between writing a temporary file and the rename leaves it behind; the next
+    # write in its folder (or the sweep) removes it.
     store.sweep_temporary_files()
-    assert list(tmp_path.rglob("*.tmp")) == []
+    assert list(root.rglob("*.tmp")) == []
     assert sorted(store.user_ids()) == list(USERS)
+
+
+def test_kill_nine_never_loses_an_acknowledged_write(tmp_path: Path) -> None:
+    _kill_rounds(tmp_path, KILLS)
+
+
+@pytest.mark.slow
+def test_a_thousand_kills(tmp_path: Path) -> None:
+    """The soak (`make soak`): 1,000 SIGKILLs against the write path."""
+    _kill_rounds(tmp_path, 1_000)
 
 
 def test_one_transaction_is_one_write(tmp_path: Path) -> None:
@@ -203,3 +237,143 @@ def test_records_do_not_share_lists_with_the_cache(tmp_path: Path) -> None:
 
     store.transact(9, join)
     assert store.transact(9, _clubs) == [-100]
+
+
+def test_a_write_appends_to_the_log_and_folds_now_and_then(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    store.transact(3, lambda tx: tx.put_settings(UserSettings(3, 3)))
+    path = store.path_for(3)
+    file_bytes = path.read_bytes()
+    store.transact(3, lambda tx: tx.add_activity(DaySteps(T0, 1), T0))
+    assert path.read_bytes() == file_bytes  # the file is not rewritten...
+    assert log_path(path).stat().st_size > 0  # ...the change is appended
+    for n in range(2, FOLD_RECORDS + 2):
+        store.transact(3, functools.partial(_add_steps, steps=n))
+    assert path.read_bytes() != file_bytes  # folded once
+    # A fresh process reads the same, from file and log.
+    assert UserStore(tmp_path).transact(3, _steps) == list(range(1, FOLD_RECORDS + 2))
+
+
+def test_a_torn_last_record_is_ignored_and_cut_off(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    store.transact(4, lambda tx: tx.put_settings(UserSettings(4, 4)))
+    store.transact(4, lambda tx: tx.add_activity(DaySteps(T0, 10), T0))
+    log = log_path(store.path_for(4))
+    whole = log.read_bytes()
+    store.transact(4, lambda tx: tx.add_activity(DaySteps(T0, 20), T0))
+    torn = log.read_bytes()[: len(whole) + 11]  # a kill mid-append
+    log.write_bytes(torn)
+    fresh = UserStore(tmp_path)
+    assert fresh.transact(4, _steps) == [10]
+    fresh.transact(4, lambda tx: tx.add_activity(DaySteps(T0, 30), T0))
+    assert UserStore(tmp_path).transact(4, _steps) == [10, 30]
+    # A flipped byte inside a record fails its checksum the same way.
+    raw = bytearray(log.read_bytes())
+    raw[-3] ^= 0xFF
+    log.write_bytes(bytes(raw))
+    assert UserStore(tmp_path).transact(4, _steps) == [10]
+
+
+def test_a_file_of_the_old_format_reads_and_takes_writes(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    path = store.path_for(11)
+    path.parent.mkdir(parents=True)
+    old = {
+        "settings": {"1": UserSettings(11, 11, step_goal=9000).to_doc()},
+        "activities": {"1": activity_to_doc(DaySteps(T0, 5), T0)},
+    }
+    path.write_text(json.dumps(old))
+    assert store.transact(11, _steps) == [5]
+    store.transact(11, lambda tx: tx.add_activity(DaySteps(T0, 6), T0))
+    settings = UserStore(tmp_path).transact(11, lambda tx: tx.settings())
+    assert settings is not None and settings.step_goal == 9000
+    assert UserStore(tmp_path).transact(11, _steps) == [5, 6]
+
+
+def test_a_deleted_runners_log_is_never_replayed(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    store.transact(12, lambda tx: tx.put_settings(UserSettings(12, 12)))
+    store.transact(12, lambda tx: tx.add_activity(DaySteps(T0, 1), T0))
+    log = log_path(store.path_for(12))
+    leftover = log.read_bytes()
+    assert store.delete(12)
+    log.write_bytes(leftover)  # as if the kill came between the two unlinks
+    assert not store.exists(12)
+    store.transact(12, lambda tx: tx.put_settings(UserSettings(12, 12)))
+    assert UserStore(tmp_path).transact(12, _steps) == []
+
+
+def test_the_cache_is_bounded_and_notices_other_writers(tmp_path: Path) -> None:
+    store = UserStore(tmp_path, cache_size=3)
+    for uid in range(10):
+        store.transact(uid, functools.partial(_put_settings, user_id=uid))
+    assert len(store.cache) == 3
+    store.transact(9, _steps)
+    UserStore(tmp_path).transact(9, lambda tx: tx.add_activity(DaySteps(T0, 77), T0))
+    assert store.transact(9, _steps) == [77]
+
+
+def test_a_batch_is_one_commit_and_seen_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = UserStore(tmp_path)
+    for uid in (1, 2, 3):
+        store.transact(uid, functools.partial(_put_settings, user_id=uid))
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    for uid in (1, 2, 3):
+        store.transact(uid, functools.partial(_add_steps, steps=uid), durable=False)
+    assert synced == []  # no fsync per write...
+    assert [UserStore(tmp_path).transact(uid, _steps) for uid in (1, 2, 3)] == [[1], [2], [3]]
+    sync_folder(tmp_path)  # ...one commit for the batch
+
+
+def test_a_folder_is_swept_at_its_first_write_not_at_start(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    store.transact(21, functools.partial(_put_settings, user_id=21))
+    folder = store.path_for(21).parent
+    stale = folder / ".21.json.999999999.1.1.tmp"  # a killed process's
+    mine = folder / f".21.json.{os.getpid()}.1.1.tmp"  # another thread's, mid-write
+    stale.write_bytes(b"half")
+    mine.write_bytes(b"half")
+    fresh = UserStore(tmp_path)  # a start: nothing swept yet
+    assert stale.exists()
+    fresh.transact(21, functools.partial(_add_steps, steps=1))
+    assert not stale.exists() and mine.exists()
+
+
+def test_check_reads_every_record_and_its_log(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    for uid in (31, 32):
+        store.transact(uid, functools.partial(_put_settings, user_id=uid))
+        store.transact(uid, functools.partial(_add_steps, steps=uid))
+    log = log_path(store.path_for(32))
+    log.write_bytes(log.read_bytes()[:-5])  # torn: a kill mid-append
+    found = check_records(DataDir(tmp_path).records())
+    assert (found.records, found.logged, found.torn, found.unreadable) == (2, 1, 1, ())
+    store.path_for(31).write_bytes(b"{not json")
+    assert check_records(DataDir(tmp_path).records()).unreadable[0].startswith("31.json")
+
+
+@pytest.mark.parametrize(
+    ("settings", "followup"),
+    [
+        (UserSettings(41, 41), None),
+        (UserSettings(41, 41, timezone="Europe/Berlin", nudge=None, blocked=True), None),
+        (UserSettings(41, 41, nudge="06:30"), date(2026, 11, 27)),
+    ],
+)
+def test_the_schedule_read_from_documents_matches_the_records(
+    tmp_path: Path, settings: UserSettings, followup: date | None
+) -> None:
+    store = UserStore(tmp_path)
+
+    def put(tx: UserTx) -> None:
+        tx.put_settings(settings)
+        tx.put_state(UserState(followup_on=followup))
+
+    store.transact(41, put)
+    expected = schedule_key(settings, UserState(followup_on=followup))
+    assert store.schedule_key_of(41) == expected
+    assert store.transact(41, lambda tx: tx.schedule_key()) == expected
+    assert store.schedule_key_of(40) is None

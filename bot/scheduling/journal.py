@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
-from typing import IO
+from typing import IO, Any
 
 from bot.scheduling.index import NudgeIndex
 from bot.storage import DataDir, ScheduleKey
@@ -25,6 +25,41 @@ KeyReader = Callable[[int], ScheduleKey | None]
 logger = logging.getLogger("walkcoach.schedule")
 
 
+def _to_columns(entries: Iterable[tuple[int, ScheduleKey]]) -> dict[str, Any]:
+    """The snapshot as columns of small integers: at 100k runners a third of the bytes
+    and a seventh of the parse time of one JSON row per runner (format 1, still read)."""
+    zones: dict[str, int] = {}
+    nudges: dict[str | None, int] = {}
+    ids, zone, nudge, followup = [], [], [], {}
+    for user_id, key in entries:
+        ids.append(user_id)
+        zone.append(zones.setdefault(key.timezone, len(zones)))
+        nudge.append(nudges.setdefault(key.nudge, len(nudges)))
+        if key.followup_on:
+            followup[str(user_id)] = key.followup_on
+    return {
+        "v": 2,
+        "zones": list(zones),
+        "nudges": list(nudges),
+        "ids": ids,
+        "zone": zone,
+        "nudge": nudge,
+        "followup": followup,
+    }
+
+
+def _from_columns(raw: dict[str, Any]) -> dict[int, ScheduleKey]:
+    zones, nudges, followup = raw["zones"], raw["nudges"], raw["followup"]
+    return {
+        user_id: ScheduleKey(zones[z], nudges[n], False, followup.get(str(user_id)))
+        for user_id, z, n in zip(raw["ids"], raw["zone"], raw["nudge"], strict=True)
+    }
+
+
+def _from_rows(raw: dict[str, list[Any]]) -> dict[int, ScheduleKey]:
+    return {int(uid): ScheduleKey(*fields) for uid, fields in raw.items()}
+
+
 class IndexJournal:
     """Keeps the nudge index current and durable; the store's ScheduleWatcher."""
 
@@ -34,6 +69,9 @@ class IndexJournal:
         self.journal_path = data.schedule_journal
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
+        # Whether the journal holds anything the snapshot does not: rewriting a 4 MB
+        # snapshot with fsync costs most of a second at 100k runners, so only then.
+        self.dirty = False
 
     def before_commit(self, user_id: int) -> None:
         """Note the runner durably before their file changes."""
@@ -41,6 +79,7 @@ class IndexJournal:
             if self._handle is None:
                 self.data.root.mkdir(parents=True, exist_ok=True)
                 self._handle = open(self.journal_path, "a", encoding="ascii")  # noqa: SIM115
+            self.dirty = True
             self._handle.write(f"{user_id}\n")
             self._handle.flush()
             os.fsync(self._handle.fileno())
@@ -52,12 +91,12 @@ class IndexJournal:
     def _read_snapshot(self) -> dict[int, ScheduleKey] | None:
         try:
             raw = json.loads(self.snapshot_path.read_bytes())
+            return _from_columns(raw) if raw.get("v") == 2 else _from_rows(raw)
         except FileNotFoundError:
             return None
-        except ValueError:
+        except (ValueError, KeyError, TypeError, IndexError):
             logger.warning("schedule snapshot unreadable, rebuilding from runners' files")
             return None
-        return {int(uid): ScheduleKey(*fields) for uid, fields in raw.items()}
 
     def _journalled(self) -> set[int]:
         try:
@@ -74,27 +113,33 @@ class IndexJournal:
             # First start, or no usable snapshot: read every runner once.
             entries = {}
             todo = set(self.data.user_ids())
+            self.dirty = True
         else:
             todo = self._journalled()
+            self.dirty = self.dirty or bool(todo)
         for user_id in todo:
             key = read_key(user_id)
             entries.pop(user_id, None)
             if key is not None:
                 entries[user_id] = key
         self.index.replace_all(entries.items())
-        self.save_snapshot()
+        if self.dirty:
+            self.save_snapshot()
         return len(self.index)
 
     def save_snapshot(self) -> None:
         """Write the whole index and start a new journal."""
         with self._lock:
-            data = {str(uid): list(key) for uid, key in self.index.items()}
+            data = _to_columns(self.index.items())
             atomic_write_bytes(self.snapshot_path, json.dumps(data).encode())
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
             atomic_write_bytes(self.journal_path, b"")
+            self.dirty = False
 
     def close(self) -> None:
-        """Snapshot on the way out, so the next start reads almost nothing."""
-        self.save_snapshot()
+        """Snapshot on the way out when anything changed, so the next start reads almost
+        nothing and a start after a quiet run writes nothing."""
+        if self.dirty:
+            self.save_snapshot()

@@ -135,7 +135,10 @@ class RunnerSource:
             what = f"user_id={item.user_id} kind={item.kind}"
             outcome = await self.delivery.send(bot, item.chat_id, item.replies, what)
             if outcome is Outcome.SENT:
-                await self.repo.transact(item.user_id, functools.partial(_record, item=item))
+                # Not fsynced one by one: the scheduler commits the minute's records in one
+                # go before it marks the minute done (a kill -9 meanwhile keeps them).
+                record = functools.partial(_record, item=item)
+                await self.repo.transact(item.user_id, record, durable=False)
             elif outcome is Outcome.BLOCKED:
                 await self.repo.transact(item.user_id, _mark_blocked)
                 logger.info("blocked by user_id=%s; skipped until they write", item.user_id)

@@ -55,8 +55,12 @@ class Scheduler:
         clock: Callable[[], datetime],
         concurrency: int = 32,
         catch_up: timedelta = timedelta(hours=2),
+        commit: Callable[[], None] | None = None,
     ) -> None:
         self.sources = tuple(sources)
+        # Makes the minute's sent-records durable in one go (they are written without
+        # their own fsync); None: every record was durable already.
+        self.commit = commit
         self.state_path, self.clock = state_path, clock
         self.catch_up = catch_up
         self._slots = asyncio.Semaphore(concurrency)
@@ -79,7 +83,9 @@ class Scheduler:
         except (FileNotFoundError, ValueError, KeyError):
             return None
 
-    def _save_last_done(self, minute: datetime) -> None:
+    def _save_last_done(self, minute: datetime, delivered: bool = False) -> None:
+        if delivered and self.commit is not None:
+            self.commit()  # the minute's records first: then the minute counts as done
         self.last_done = minute
         atomic_write_bytes(self.state_path, json.dumps({"last_done": minute.isoformat()}).encode())
 
@@ -104,7 +110,7 @@ class Scheduler:
                     await asyncio.gather(*(self._guarded(bot, s, due) for s, due in dues))
                 # Recorded only once everything of the minute was handled: a restart
                 # mid-way repeats the minute, and the per-target records skip the done ones.
-                await asyncio.to_thread(self._save_last_done, minute)
+                await asyncio.to_thread(self._save_last_done, minute, bool(dues))
                 minute += MINUTE
 
     async def _guarded(self, bot: Bot, source: Source, due: Due) -> None:

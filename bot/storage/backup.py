@@ -1,8 +1,11 @@
 """Backup and restore of a data folder: every runner's and every club's file.
 
-Each of those files is replaced atomically, so reading it gives one whole version and a
-backup can run beside the bot. The schedule snapshot, its journal and the scheduler's
-heartbeat are left out: the first start after a restore rebuilds them from the files.
+A record is its `.json` file plus the log of changes since it was last folded; the
+archive holds each folded into one `.json` file of the old format (see logged.py: read
+log first, then file, so a fold meanwhile still gives one whole version), so a backup
+can run beside the bot and a restore writes plain files. The schedule snapshot, its
+journal and the scheduler's heartbeat are left out: the first start after a restore
+rebuilds them from the files.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from bot.storage.atomic import atomic_write_bytes, fsync_dir
 from bot.storage.datadir import DataDir
+from bot.storage.logged import folded_bytes, log_path
 
 # A runner's file is a few kilobytes; anything far larger in an archive is not ours.
 MAX_RECORD_BYTES = 64 * 1024 * 1024
@@ -49,9 +53,8 @@ def write_backup(data_dir: Path, target: Path) -> Counts:
     handle = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
     with handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
         for path in sorted(data.records()):
-            try:
-                payload = path.read_bytes()  # one open: the whole old or the whole new file
-            except FileNotFoundError:
+            payload = folded_bytes(path)
+            if payload is None:
                 continue  # deleted meanwhile
             name = PurePosixPath(path.relative_to(data_dir).as_posix())
             info = tarfile.TarInfo(str(name))
@@ -99,6 +102,8 @@ def restore_backup(archive_path: Path, data_dir: Path) -> Counts:
             for info in members:
                 source = archive.extractfile(info)
                 assert source is not None  # a regular file, checked above
+                # A deleted runner's leftover log must not be replayed onto the restored file.
+                log_path(data_dir / info.name).unlink(missing_ok=True)
                 atomic_write_bytes(data_dir / info.name, source.read())
                 restored.append(data_dir / info.name)
     except (OSError, tarfile.TarError, EOFError) as exc:

@@ -1,7 +1,8 @@
 """Every file of the data folder, named in one place.
 
     <root>/users/ab/cd/<user id>.json   one runner (ab/cd from a hash: small folders)
-    <root>/clubs/ab/<chat id>.json      one group the bot is in
+    <root>/users/ab/cd/<user id>.log    its changes since the .json was last folded
+    <root>/clubs/ab/<chat id>.json      one group the bot is in (and its .log)
     <root>/schedule-snapshot.json       the nudge index, as of the last snapshot
     <root>/schedule-journal.txt         runners whose schedule changed since then
     <root>/scheduler.json               the last minute the scheduler finished
@@ -72,7 +73,8 @@ class DataDir:
     def user_file(self, user_id: int) -> Path:
         """users/ab/cd/<id>.json."""
         digest = _digest(user_id)
-        return self.users / digest[:2] / digest[2:4] / f"{user_id}.json"
+        # One join of a ready string: three pathlib joins cost more than the hash.
+        return self.users / f"{digest[:2]}/{digest[2:4]}/{user_id}.json"
 
     def club_file(self, chat_id: int) -> Path:
         """clubs/ab/<id>.json."""

@@ -7,6 +7,7 @@ wrote, so an upgrade never needs a migration step.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -67,6 +68,8 @@ class UserSettings:
         known["units"] = Units(doc.get("units") or Units.KM.value)
         known["nudge_paused_until"] = _date(doc.get("nudge_paused_until"))
         known["clubs"] = [int(c) for c in doc.get("clubs", [])]
+        # Fresh containers: the document belongs to the store's working copy.
+        known["chosen"] = list(doc.get("chosen", []))
         return cls(**known)
 
     def to_doc(self) -> dict[str, Any]:
@@ -149,7 +152,9 @@ class UserState:
             )
             if pain
             else None,
-            draft=Draft(**draft) if draft else None,
+            draft=Draft(draft["flow"], draft["step"], copy.deepcopy(draft.get("data", {})))
+            if draft
+            else None,
             last_prescription=prescription_from_doc(last) if last else None,
             last_tip_id=doc.get("last_tip_id"),
             undo=[list(ids) for ids in doc.get("undo", [])],

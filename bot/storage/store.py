@@ -9,7 +9,6 @@ Nothing outside this package imports tinydb.
 from __future__ import annotations
 
 import asyncio
-import copy
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,21 +18,30 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
 from tinydb.table import Document
 
-from bot.storage.atomic import AtomicJSONStorage
 from bot.storage.datadir import DataDir
+from bot.storage.logged import (
+    DEFAULT_CACHE_RUNNERS,
+    LoggedStorage,
+    RecordCache,
+    delete_record,
+    load,
+    sync_folder,
+)
 from bot.storage.records import (
+    DEFAULT_NUDGE,
+    DEFAULT_TIMEZONE,
     Club,
     ClubKey,
     ScheduleKey,
     UserSettings,
     UserState,
+    _date,
+    _iso,
     activity_from_doc,
     activity_to_doc,
     club_key,
-    schedule_key,
 )
 from coach_rules import Activity
 
@@ -43,17 +51,12 @@ _SINGLETON_ID = 1
 
 @dataclass(frozen=True)
 class StoredActivity:
-    """An activity and the id it is stored under."""
+    """An activity and the id it is stored under (shared by transactions: never change
+    `doc`; activities are only ever added and removed, so a parsed one stays valid)."""
 
     id: int
     activity: Activity
     doc: dict[str, Any]
-
-
-def _copy(doc: Document) -> dict[str, Any]:
-    """A deep copy: records must not share lists with TinyDB's cache, or an in-place change
-    would alter the cache unnoticed (and never be written)."""
-    return copy.deepcopy(dict(doc))
 
 
 class ScheduleWatcher(Protocol):
@@ -66,16 +69,35 @@ class ScheduleWatcher(Protocol):
         """The change is on disk (key None: the runner is gone)."""
 
 
+def _schedule_key(tables: dict[str, dict[str, dict[str, Any]]]) -> ScheduleKey | None:
+    """`records.schedule_key` read from the raw documents (no record built)."""
+    settings = tables.get("settings", {}).get("1")
+    if settings is None:
+        return None
+    state = tables.get("state", {}).get("1") or {}
+    return ScheduleKey(
+        settings.get("timezone", DEFAULT_TIMEZONE),
+        settings.get("nudge", DEFAULT_NUDGE),
+        bool(settings.get("blocked", False)),
+        _iso(_date(state.get("followup_on"))),
+    )
+
+
 class UserTx:
     """Typed operations on one runner's file; changes land together when the block ends."""
 
-    def __init__(self, db: TinyDB) -> None:
-        self._db = db
+    def __init__(self, db: TinyDB, storage: LoggedStorage) -> None:
+        self._db, self._storage = db, storage
+
+    def _raw(self, table: str) -> dict[str, Any] | None:
+        """The singleton document of a table as this transaction sees it (read only)."""
+        data = self._storage.read()
+        return data.get(table, {}).get("1") if data else None
 
     def settings(self) -> UserSettings | None:
         """The runner's settings, or None for a runner never seen."""
-        doc = self._db.table("settings").get(doc_id=_SINGLETON_ID)
-        return UserSettings.from_doc(_copy(doc)) if isinstance(doc, Document) else None
+        doc = self._raw("settings")
+        return UserSettings.from_doc(doc) if doc is not None else None
 
     def put_settings(self, settings: UserSettings) -> None:
         """Store the runner's settings."""
@@ -83,16 +105,17 @@ class UserTx:
 
     def state(self) -> UserState:
         """Conversation state (empty for a new runner)."""
-        doc = self._db.table("state").get(doc_id=_SINGLETON_ID)
-        return UserState.from_doc(_copy(doc)) if isinstance(doc, Document) else UserState()
+        doc = self._raw("state")
+        return UserState.from_doc(doc) if doc is not None else UserState()
 
     def put_state(self, state: UserState) -> None:
         """Store the conversation state."""
         self._db.table("state").upsert(Document(state.to_doc(), doc_id=_SINGLETON_ID))
 
     def schedule_key(self) -> ScheduleKey | None:
-        """What the scheduler needs to know about this runner right now."""
-        return schedule_key(self.settings(), self.state())
+        """What the scheduler needs to know about this runner right now (read from the
+        documents directly: asked twice per transaction, it must cost nothing)."""
+        return _schedule_key(self._storage.read() or {})
 
     def add_activity(self, activity: Activity, logged_at: datetime) -> int:
         """Store an activity; returns its id, never one used before for this runner.
@@ -103,9 +126,10 @@ class UserTx:
         """
         table = self._db.table("activities")
         meta = self._db.table("meta")
-        found = meta.get(doc_id=_SINGLETON_ID)
-        stored_next = int(found["next_activity_id"]) if isinstance(found, Document) else 1
-        ids = [doc.doc_id for doc in table.all()]
+        found = self._raw("meta")
+        stored_next = int(found["next_activity_id"]) if found is not None else 1
+        data = self._storage.read()
+        ids = [int(i) for i in (data or {}).get("activities", {})]
         new_id = max([stored_next, *(i + 1 for i in ids)])
         table.insert(Document(activity_to_doc(activity, logged_at), doc_id=new_id))
         meta.upsert(Document({"next_activity_id": new_id + 1}, doc_id=_SINGLETON_ID))
@@ -120,40 +144,59 @@ class UserTx:
         return len(present)
 
     def activities(self) -> list[StoredActivity]:
-        """Every stored activity, oldest first."""
-        return [
-            StoredActivity(doc.doc_id, activity_from_doc(dict(doc)), dict(doc))
-            for doc in self._db.table("activities").all()
-        ]
+        """Every stored activity, oldest first (each parsed once while its runner is cached)."""
+        data = self._storage.read()
+        entry = self._storage.entry
+        committed = entry.tables.get("activities", {}) if entry else {}
+        parsed = entry.parsed if entry else {}
+        out = []
+        for doc_id, doc in (data or {}).get("activities", {}).items():
+            key = ("activities", doc_id)
+            found = parsed.get(key)
+            if found is None:
+                found = StoredActivity(int(doc_id), activity_from_doc(doc), dict(doc))
+                if doc_id in committed:  # only what is on disk is kept for the next one
+                    parsed[key] = found
+            out.append(found)
+        return out
 
 
 @contextmanager
-def _open_db(path: Path) -> Iterator[TinyDB]:
-    # The cache turns a transaction's several table operations into one disk write.
-    storage = CachingMiddleware(AtomicJSONStorage)  # type: ignore[no-untyped-call]
-    db = TinyDB(path, storage=storage)
-    yield db
+def _open_db(
+    path: Path, cache: RecordCache, durable: bool = True
+) -> Iterator[tuple[TinyDB, LoggedStorage]]:
+    # TinyDB's operations change the storage's working copy; commit writes it once.
+    storage = LoggedStorage(path, cache)
+    db = TinyDB(storage=lambda: storage)
+    yield db, storage
     # Reached only when the block succeeded: a failed block writes nothing.
-    db.close()
+    storage.commit(durable)
 
 
 class UserStore:
     """Synchronous core: one TinyDB file per user under `root`."""
 
-    def __init__(self, root: Path, watcher: ScheduleWatcher | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        watcher: ScheduleWatcher | None = None,
+        cache_size: int = DEFAULT_CACHE_RUNNERS,
+    ) -> None:
         self.data = DataDir(root)
         self.root = root
         self.watcher = watcher
+        self.cache = RecordCache(cache_size)
 
     def path_for(self, user_id: int) -> Path:
         """Where the runner's file is (see DataDir)."""
         return self.data.user_file(user_id)
 
-    def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
-        """Run `fn` on the user's data; its changes are written once, atomically."""
+    def transact(self, user_id: int, fn: Callable[[UserTx], T], durable: bool = True) -> T:
+        """Run `fn` on the user's data; its changes are written once, atomically
+        (durable=False: fsynced later, by `sync`, with a whole batch)."""
         watcher = self.watcher
-        with _open_db(self.path_for(user_id)) as db:
-            tx = UserTx(db)
+        with _open_db(self.path_for(user_id), self.cache, durable) as (db, storage):
+            tx = UserTx(db, storage)
             before = tx.schedule_key() if watcher else None
             result = fn(tx)
             after = tx.schedule_key() if watcher else None
@@ -165,10 +208,10 @@ class UserStore:
         return result
 
     def schedule_key_of(self, user_id: int) -> ScheduleKey | None:
-        """The runner's schedule as stored (None: no such runner)."""
-        if not self.exists(user_id):
-            return None
-        return self.transact(user_id, lambda tx: tx.schedule_key())
+        """The runner's schedule as stored (None: no such runner). Read straight from the
+        file and its log, not kept in the cache: a first start asks it of every runner."""
+        entry = load(self.path_for(user_id))
+        return _schedule_key(entry.tables) if entry is not None else None
 
     def exists(self, user_id: int) -> bool:
         """Whether anything is stored for the user."""
@@ -180,20 +223,18 @@ class UserStore:
         if self.watcher:
             self.watcher.before_commit(user_id)
         try:
-            path.unlink()
-        except FileNotFoundError:
-            return False
+            return delete_record(path, self.cache)
         finally:
             if self.watcher:
                 self.watcher.after_commit(user_id, None)
-        return True
 
     def user_ids(self) -> Iterator[int]:
         """Every stored user id (for start-up indexes and backups)."""
         return self.data.user_ids()
 
     def sweep_temporary_files(self) -> int:
-        """Remove temporary files a killed writer left behind (run at start-up only)."""
+        """Remove temporary files a killed writer left behind, everywhere (tests and tools:
+        the bot sweeps a folder lazily, at its first write after a start)."""
         removed = 0
         for path in list(self.data.temporary_files()):
             path.unlink(missing_ok=True)
@@ -215,13 +256,14 @@ class UserStore:
 class ClubTx:
     """Typed operations on one club's file."""
 
-    def __init__(self, db: TinyDB) -> None:
-        self._db = db
+    def __init__(self, db: TinyDB, storage: LoggedStorage) -> None:
+        self._db, self._storage = db, storage
 
     def club(self) -> Club | None:
         """The club, or None for a chat never seen."""
-        doc = self._db.table("club").get(doc_id=_SINGLETON_ID)
-        return Club.from_doc(_copy(doc)) if isinstance(doc, Document) else None
+        data = self._storage.read()
+        doc = data.get("club", {}).get("1") if data else None
+        return Club.from_doc(doc) if doc is not None else None
 
     def put_club(self, club: Club) -> None:
         """Store the club."""
@@ -243,9 +285,15 @@ ClubWatcher = Callable[[int, ClubKey | None], None]
 class ClubStore:
     """One small TinyDB file per group or channel the bot is in."""
 
-    def __init__(self, root: Path, watcher: ClubWatcher | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        watcher: ClubWatcher | None = None,
+        cache_size: int = DEFAULT_CACHE_RUNNERS,
+    ) -> None:
         self.data = DataDir(root)
         self.watcher = watcher
+        self.cache = RecordCache(cache_size)
 
     def path_for(self, chat_id: int) -> Path:
         """Where the club's file is (see DataDir)."""
@@ -253,8 +301,8 @@ class ClubStore:
 
     def transact(self, chat_id: int, fn: Callable[[ClubTx], T]) -> T:
         """Run `fn` on the club's data; its changes are written once, atomically."""
-        with _open_db(self.path_for(chat_id)) as db:
-            tx = ClubTx(db)
+        with _open_db(self.path_for(chat_id), self.cache) as (db, storage):
+            tx = ClubTx(db, storage)
             before = club_key(tx.club())
             result = fn(tx)
             after = club_key(tx.club())
@@ -274,7 +322,7 @@ class ClubStore:
 
     def delete(self, chat_id: int) -> None:
         """Forget a club."""
-        self.path_for(chat_id).unlink(missing_ok=True)
+        delete_record(self.path_for(chat_id), self.cache)
         if self.watcher:
             self.watcher(chat_id, None)
 
@@ -291,10 +339,11 @@ class Repository:
         root: Path,
         schedule: ScheduleWatcher | None = None,
         clubs: ClubWatcher | None = None,
+        cache_size: int = DEFAULT_CACHE_RUNNERS,
     ) -> None:
         self.data = DataDir(root)
-        self.store = UserStore(root, schedule)
-        self.clubs = ClubStore(root, clubs)
+        self.store = UserStore(root, schedule, cache_size)
+        self.clubs = ClubStore(root, clubs, max(1, cache_size // 10))
         self._locks: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -316,10 +365,15 @@ class Repository:
         async with self._lock(old_id, "club"), self._lock(new_id, "club"):
             return await asyncio.to_thread(self.clubs.move, old_id, new_id)
 
-    async def transact(self, user_id: int, fn: Callable[[UserTx], T]) -> T:
-        """Run `fn` on the user's data under the user's lock; returns once it is on disk."""
+    async def transact(self, user_id: int, fn: Callable[[UserTx], T], durable: bool = True) -> T:
+        """Run `fn` on the user's data under the user's lock; returns once it is on disk
+        (durable=False: in the kernel, safe from kill -9; power-safe at the next `sync`)."""
         async with self._lock(user_id):
-            return await asyncio.to_thread(self.store.transact, user_id, fn)
+            return await asyncio.to_thread(self.store.transact, user_id, fn, durable)
+
+    def sync(self) -> None:
+        """One durable commit for every non-durable write so far (a minute's sent-records)."""
+        sync_folder(self.data.root)
 
     async def delete(self, user_id: int) -> bool:
         """Remove every stored trace of the user: off every club's board, then their file."""

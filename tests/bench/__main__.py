@@ -1,85 +1,87 @@
-"""`python -m tests.bench [--quick]`: print the benchmark tables."""
+"""`make bench`: every figure of issue 13 beside its anchor, measured in the same run.
+
+BENCH_SCALE=small runs at 10,000 runners (a few minutes); the default is 100,000.
+The table is printed and written as JSON to BENCH_OUT (default bench-results.json).
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.bench import files_bench, nudge_bench, parse_bench, store_bench, update_bench
+from tests.bench import metrics
+from tests.bench.metrics import Metric
+
+SCALES = {"small": 10_000, "full": 100_000}
 
 
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A plain-text table."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+def table(rows: Sequence[Metric]) -> str:
+    """One plain-text table: each figure with its anchor and ratio."""
+    header = ("metric", "ours", "anchor", "ratio", "goal", "pass")
+    cells = [
+        (
+            m.name,
+            f"{m.ours:.3f} {m.unit}",
+            "-" if m.anchor is None else f"{m.anchor:.3f} {m.unit}",
+            "-" if m.ratio is None else f"{m.ratio:.2f}x",
+            m.goal,
+            "yes" if m.passed else ("-" if m.goal == "(reported)" else "NO"),
+        )
+        for m in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
 
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
 
-    return "\n".join([title, line(header), line(["-" * w for w in widths]), *map(line, rows)])
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, cells)])
 
 
 def main(argv: Sequence[str]) -> int:
-    """Run every benchmark; --quick uses small sizes (a smoke run)."""
-    quick = "--quick" in argv
-    sizes = (100, 1_000) if quick else (1_000, 10_000, 100_000)
+    """Run every benchmark; print the table, write the JSON."""
+    scale = os.environ.get("BENCH_SCALE", "full")
+    if scale not in SCALES:
+        print(f"BENCH_SCALE must be one of {', '.join(SCALES)}", file=sys.stderr)
+        return 2
+    runners = SCALES[scale]
+    out = Path(os.environ.get("BENCH_OUT", "bench-results.json"))
     # On the project disk (not a tmpfs) so fsync costs what it costs in production.
     scratch = Path.cwd() / ".bench"
     scratch.mkdir(exist_ok=True)
-    print(
-        table(
-            "Reading a message over the corpus (ms; target: p99 under 1 ms)",
-            ["", "messages", "p50", "p99", "p99 vs anchor"],
-            parse_bench.rows(rounds=3 if quick else 20),
-        )
-    )
-    print()
-    print(
-        table(
-            "Watch files: our reading vs the library's own bare read, same bytes (s; goal <=1.5x)",
-            ["", "ours", "library", "ratio", "peak MB ours/library", "goal"],
-            files_bench.rows(files_bench.metrics(rounds=3 if quick else 5)),
-        )
-    )
-    print()
+    rows: list[Metric] = []
+
+    def done(new: list[Metric]) -> None:
+        rows.extend(new)
+        for m in new:
+            print(f"  {m.name}: {m.ours:.3f} {m.unit}", file=sys.stderr, flush=True)
+
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
-        rows = store_bench.run(Path(tmp) / "store", sizes, samples=50 if quick else 300)
-        print(
-            table(
-                "Store: one runner's log (50 activities), one transaction (ms)",
-                ["runners", "write p50", "write p95", "read p50", "read p95"],
-                rows,
-            )
+        root = Path(tmp)
+        done(metrics.parse_metrics())
+        done(metrics.chart_metrics(100))
+        done(metrics.files_metrics())
+        done(metrics.store_metrics(root, (1_000, runners), samples=500))
+        # The store's folder now holds `runners` runners: the bot starts on it.
+        data = root / "store"
+        done(metrics.startup_metrics(data, root / "empty", runners))
+        done(metrics.update_metrics(data, runners, samples=1_000))
+        done(metrics.nudge_metrics(root / "fanout", min(runners, 10_000)))
+    print(f"Walk Coach benchmarks ({scale}: {runners:,} runners)")
+    print(table(rows))
+    out.write_text(
+        json.dumps(
+            {"scale": scale, "runners": runners, "metrics": [m.as_json() for m in rows]}, indent=2
         )
-        print()
-        rows = update_bench.run(Path(tmp) / "updates", runners=10 if quick else 50)
-        print(
-            table(
-                "process_update for a report, offline (ms)",
-                ["updates", "p50", "p95", "max"],
-                rows,
-            )
-        )
-        print()
-        rows = nudge_bench.index_rows(Path(tmp) / "index", sizes)
-        print(
-            table(
-                "Nudge index at start-up",
-                ["runners", "rebuild from files s", "start-up (snapshot) s", "index MB"],
-                rows,
-            )
-        )
-        print()
-        due, limited = (200, 60) if quick else (10_000, 300)
-        rows = nudge_bench.fanout_rows(Path(tmp) / "fanout", due, limited)
-        print(
-            table(
-                "Fan-out of one minute's nudges",
-                ["", "runners", "seconds", "ms/runner", "msgs/s"],
-                rows,
-            )
-        )
+        + "\n"
+    )
+    print(f"written: {out}")
     return 0
 
 

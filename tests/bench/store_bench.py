@@ -37,11 +37,13 @@ def _user_file(user_id: int) -> bytes:
 
 
 def populate(store: UserStore, start: int, stop: int) -> None:
-    """Create runners [start, stop) (setup only: no fsync, the measured writes do it)."""
+    """Create runners [start, stop) as the store leaves them, a file and its (empty) log
+    (setup only: no fsync, the measured writes do it)."""
     for user_id in range(start, stop):
         path = store.path_for(user_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(_user_file(user_id))
+        path.with_suffix(".log").touch()
 
 
 def _timed(fn: object, samples: int, users: int, rng: random.Random) -> list[float]:

@@ -1,0 +1,436 @@
+"""A TinyDB storage over a runner's file plus an append-only log of its changes.
+
+Rewriting a runner's whole file durably (temporary file, fsync, rename, folder fsync) was
+most of a report's cost. Here a transaction appends one record, the documents it
+changed, to `<id>.log` beside `<id>.json` with one fsync; every FOLD_RECORDS records (or
+when the log outgrows FOLD_BYTES) the state is folded into `<id>.json` with the atomic
+rewrite and the log emptied.
+
+A record is a 4-byte length, a 4-byte CRC-32 and a JSON payload
+`{"seq": n, "set": {table: {doc id: document or null}}}`. Reading replays the records
+whose seq is above the one the `.json` file was folded at (kept in its `_log` table;
+a file written before logs existed has none: 0), and stops at the first record whose
+length or checksum does not match: the torn tail of an append a kill interrupted, which
+was never acknowledged. The next append cuts that tail off first.
+
+Crash safety, step by step:
+- append, fsync, then acknowledge: an acknowledged change is in the log;
+- fold: the `.json` file is replaced atomically and carries the seq it holds, then the
+  log is emptied; a crash in between replays nothing twice (seq at or below: skipped);
+- a runner's first write creates `<id>.json` atomically (so listing the folder still
+  names every runner); a log found without its `.json` file is a deleted runner's
+  leftover, ignored on read and removed before the file is created again;
+- delete: `<id>.json` first (its log is then ignored), then the log.
+
+Nothing is shared with TinyDB's working copy: it gets fresh dicts per transaction, so a
+failed transaction leaves the cached state as it was.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import struct
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from tinydb.storages import Storage
+
+from bot.storage.atomic import atomic_write_bytes, fsync_dir
+
+Tables = dict[str, dict[str, dict[str, Any]]]
+META = "_log"  # the table holding the seq the .json file was folded at
+FOLD_RECORDS = 32
+FOLD_BYTES = 256 * 1024
+_HEADER = struct.Struct("<II")
+DEFAULT_CACHE_RUNNERS = 500
+
+
+def log_path(path: Path) -> Path:
+    """The log beside a record file."""
+    return path.with_suffix(".log")
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def frame(payload: bytes) -> bytes:
+    """One log record: length, checksum, payload."""
+    return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def read_records(raw: bytes) -> tuple[list[dict[str, Any]], int]:
+    """The whole records at the start of a log, and how many bytes they take."""
+    records, offset = [], 0
+    while offset + _HEADER.size <= len(raw):
+        length, checksum = _HEADER.unpack_from(raw, offset)
+        start, end = offset + _HEADER.size, offset + _HEADER.size + length
+        if end > len(raw) or zlib.crc32(raw[start:end]) != checksum:
+            break  # a torn tail: never acknowledged
+        try:
+            record = json.loads(raw[start:end])
+        except ValueError:
+            break
+        records.append(record)
+        offset = end
+    return records, offset
+
+
+def _seq_of(tables: Tables) -> int:
+    meta = tables.get(META, {}).get("1")
+    return int(meta["seq"]) if meta else 0
+
+
+def apply_record(tables: Tables, record: dict[str, Any]) -> None:
+    """Set (or, for null, remove) the documents one record names."""
+    for name, docs in record["set"].items():
+        table = tables.setdefault(name, {})
+        for doc_id, doc in docs.items():
+            if doc is None:
+                table.pop(doc_id, None)
+            else:
+                table[doc_id] = doc
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+@dataclass
+class Loaded:
+    """A record file's committed state, as read (or as this process last wrote it)."""
+
+    tables: Tables  # never changed in place: transactions work on copies
+    seq: int
+    log_valid: int  # bytes of the log holding whole records
+    log_records: int
+    log_exists: bool
+    # Both files' (inode, mtime, size): a write by another process is noticed.
+    stamp: tuple[tuple[int, int, int] | None, tuple[int, int, int] | None]
+    # Parsed values (the store's), by key; dropped with the entry.
+    parsed: dict[Any, Any] = field(default_factory=dict)
+
+
+def load(path: Path) -> Loaded | None:
+    """The file folded with its log; None when there is no such record."""
+    log = log_path(path)
+    stamp = (_stamp(path), _stamp(log))
+    if stamp[0] is None:
+        return None
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    tables: Tables = json.loads(raw) if raw else {}
+    seq = _seq_of(tables)
+    records: list[dict[str, Any]] = []
+    valid = 0
+    if stamp[1] is not None:
+        try:
+            records, valid = read_records(log.read_bytes())
+        except FileNotFoundError:
+            stamp = (stamp[0], None)
+    for record in records:
+        if int(record["seq"]) > seq:
+            apply_record(tables, record)
+            seq = int(record["seq"])
+    return Loaded(tables, seq, valid, len(records), stamp[1] is not None, stamp)
+
+
+def folded_bytes(path: Path) -> bytes | None:
+    """The record's whole state as one file of the old format (backups); None if gone.
+
+    The log is read before the file: a fold in between leaves a newer file whose seq
+    skips the records it already holds, so the result is always one whole state.
+    """
+    log = log_path(path)
+    try:
+        records, _ = read_records(log.read_bytes())
+    except FileNotFoundError:
+        records = []
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    tables: Tables = json.loads(raw) if raw else {}
+    seq = _seq_of(tables)
+    for record in records:
+        if int(record["seq"]) > seq:
+            apply_record(tables, record)
+            seq = int(record["seq"])
+    tables.pop(META, None)
+    return _dumps(tables)
+
+
+@dataclass(frozen=True)
+class RecordsReport:
+    """What `walk-coach check` found among the records."""
+
+    records: int
+    logged: int  # with changes not folded yet
+    torn: int  # with a torn last record (never acknowledged; cut off at the next write)
+    unreadable: tuple[str, ...]
+
+
+def check_records(paths: Iterable[Path]) -> RecordsReport:
+    """Read every record with its log, as the store would."""
+    records = logged = torn = 0
+    unreadable: list[str] = []
+    for path in paths:
+        records += 1
+        try:
+            json.loads(path.read_bytes() or b"{}")
+            raw = log_path(path).read_bytes()
+        except FileNotFoundError:
+            continue
+        except ValueError as exc:
+            unreadable.append(f"{path.name}: {exc}")
+            continue
+        _, valid = read_records(raw)
+        logged += valid > 0
+        torn += valid < len(raw)
+    return RecordsReport(records, logged, torn, tuple(unreadable))
+
+
+# Tables whose documents are only ever inserted and removed, never updated in place
+# (UserTx has no way to): their documents are shared with the committed state, not copied.
+APPEND_ONLY = frozenset({"activities"})
+
+
+def _working(tables: Tables) -> Tables:
+    # TinyDB updates documents in place: a copy of each keeps the committed state intact.
+    return {
+        name: dict(rows) if name in APPEND_ONLY else {k: dict(v) for k, v in rows.items()}
+        for name, rows in tables.items()
+    }
+
+
+def _changes(old: Tables, new: Tables) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name in new.keys() | old.keys():
+        if name == META:
+            continue
+        before, after = old.get(name, {}), new.get(name, {})
+        diff: dict[str, Any] = {k: v for k, v in after.items() if before.get(k) != v}
+        diff |= dict.fromkeys(before.keys() - after.keys())
+        if diff:
+            out[name] = diff
+    return out
+
+
+class RecordCache:
+    """The last used records' state in memory, least recently used first out."""
+
+    def __init__(self, size: int = DEFAULT_CACHE_RUNNERS) -> None:
+        self.size = max(0, size)
+        self._entries: OrderedDict[Path, Loaded] = OrderedDict()
+        self._lock = threading.Lock()
+        self._swept: set[Path] = set()
+
+    def get(self, path: Path) -> Loaded | None:
+        """The state of `path` (cached while neither file changed underneath)."""
+        with self._lock:
+            entry = self._entries.get(path)
+            if entry is not None:
+                self._entries.move_to_end(path)
+        if entry is not None and entry.stamp == (_stamp(path), _stamp(log_path(path))):
+            return entry
+        entry = load(path)
+        self.put(path, entry)
+        return entry
+
+    def put(self, path: Path, entry: Loaded | None) -> None:
+        """Remember (or, None, forget) a record's state."""
+        with self._lock:
+            if entry is None or self.size == 0:
+                self._entries.pop(path, None)
+                return
+            self._entries[path] = entry
+            self._entries.move_to_end(path)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def first_write_in(self, folder: Path) -> bool:
+        """True once per folder and process: time to sweep its leftovers."""
+        with self._lock:
+            if folder in self._swept:
+                return False
+            self._swept.add(folder)
+            return True
+
+
+def sweep_folder(folder: Path) -> None:
+    """Remove temporary files a killed writer left in `folder`. Ours are never stale: their
+    names carry this process's id (atomic.py), and another thread may be mid-write."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return
+    ours = str(os.getpid())
+    for name in names:
+        parts = name.split(".")
+        if name.startswith(".") and name.endswith(".tmp") and ours not in parts[-4:-3]:
+            (folder / name).unlink(missing_ok=True)
+
+
+def _append(log: Path, entry: Loaded, record: bytes, durable: bool) -> None:
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        if os.fstat(fd).st_size != entry.log_valid:
+            os.ftruncate(fd, entry.log_valid)  # a torn tail goes before anything follows it
+        view = memoryview(record)
+        while view:
+            view = view[os.write(fd, view) :]
+        if durable:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    if not entry.log_exists:
+        fsync_dir(log.parent)  # the new log's name must survive too
+
+
+class LoggedStorage(Storage):
+    """TinyDB storage for one record file and its log; `commit` makes the changes durable."""
+
+    def __init__(self, path: Path, cache: RecordCache) -> None:
+        self.path, self.log, self.cache = path, log_path(path), cache
+        self.entry: Loaded | None = None
+        self.data: Tables | None = None
+        self._read = False
+
+    def read(self) -> Tables | None:
+        if not self._read:
+            self._read = True
+            self.entry = self.cache.get(self.path)
+            self.data = _working(self.entry.tables) if self.entry else None
+        return self.data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self.read()
+        self.data = data
+
+    def close(self) -> None:
+        """Nothing stays open between operations (commit is called explicitly)."""
+
+    def commit(self, durable: bool = True) -> None:
+        """Make the transaction's changes durable (nothing when nothing changed).
+
+        durable=False: appended but not fsynced; a kill -9 keeps it (the kernel holds it),
+        a power cut may not until `sync_folder` (one commit for a whole batch)."""
+        if self.data is None:
+            return
+        folder = self.path.parent
+        if self.cache.first_write_in(folder):
+            sweep_folder(folder)
+        if self.entry is None:
+            self._create(self.data)
+            return
+        changes = _changes(self.entry.tables, self.data)
+        if not changes:
+            return
+        seq = self.entry.seq + 1
+        record = frame(_dumps({"seq": seq, "set": changes}))
+        if (
+            self.entry.log_records + 1 >= FOLD_RECORDS
+            or self.entry.log_valid + len(record) > FOLD_BYTES
+        ):
+            self._fold(self.data, seq)
+            return
+        _append(self.log, self.entry, record, durable)
+        entry = Loaded(
+            self.data,
+            seq,
+            self.entry.log_valid + len(record),
+            self.entry.log_records + 1,
+            True,
+            (self.entry.stamp[0], _stamp(self.log)),
+        )
+        self._keep_parsed(entry, changes)
+        self.cache.put(self.path, entry)
+
+    def _keep_parsed(self, entry: Loaded, changes: dict[str, dict[str, Any]]) -> None:
+        assert self.entry is not None
+        changed = {(name, doc_id) for name, docs in changes.items() for doc_id in docs}
+        entry.parsed = {k: v for k, v in self.entry.parsed.items() if k not in changed}
+
+    def _create(self, data: Tables) -> None:
+        if self.log.exists():  # a deleted runner's leftover must not be replayed
+            self.log.unlink()
+            fsync_dir(self.log.parent)
+        # An empty log now: the file's folder fsync below makes its name durable too, so
+        # the runner's appends never need one.
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.log, os.O_WRONLY | os.O_CREAT, 0o644))
+        self._write_file(data, 0)
+
+    def _fold(self, data: Tables, seq: int) -> None:
+        self._write_file(data, seq)
+        if self.entry is not None and self.entry.log_exists:
+            os.truncate(self.log, 0)  # its records are at or below the file's seq now
+
+    def _write_file(self, data: Tables, seq: int) -> None:
+        body = {k: v for k, v in data.items() if k != META}
+        if seq:
+            body[META] = {"1": {"seq": seq}}
+        atomic_write_bytes(self.path, _dumps(body))
+        log_stamp = _stamp(self.log)
+        entry = Loaded(body, seq, 0, 0, log_stamp is not None, (_stamp(self.path), log_stamp))
+        if self.entry is not None:
+            entry.parsed = dict(self.entry.parsed)
+            changes = _changes(self.entry.tables, body)
+            self._keep_parsed(entry, changes)
+        self.cache.put(self.path, entry)
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return cast("Callable[[int], int]", libc.syncfs)
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs()
+
+
+def sync_folder(folder: Path) -> None:
+    """Make every write on the folder's file system durable: one commit for a batch of
+    non-durable appends (Linux syncfs; elsewhere a global sync)."""
+    if _SYNCFS is None:
+        os.sync()
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if _SYNCFS(fd) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno))
+    finally:
+        os.close(fd)
+
+
+def delete_record(path: Path, cache: RecordCache) -> bool:
+    """Remove a record file and its log (file first: a log alone is ignored)."""
+    cache.put(path, None)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        existed = False
+    else:
+        existed = True
+        fsync_dir(path.parent)
+    log_path(path).unlink(missing_ok=True)
+    return existed
