@@ -21,7 +21,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import steps, texts
 from bot.account import data as account_data
@@ -38,7 +38,10 @@ from bot.errors import on_error
 from bot.insights import handlers as insights
 from bot.insights.chart import ChartPool
 from bot.insights.summary import WeeklySummary
+from bot.intake import UpdateJournal
 from bot.nudges import daily, morning
+from bot.outbox import retry_owed
+from bot.processing import JournalingBot, PerRunnerProcessor
 from bot.replies import Reply
 from bot.reporting import guided
 from bot.reporting import handlers as reporting
@@ -171,19 +174,25 @@ def register_handlers(app: WalkApp) -> None:
 
 
 async def on_startup(app: WalkApp) -> None:
-    """Load what is scheduled, then register the command menu."""
+    """Load what is scheduled, queue what the last run left unhandled, then register the
+    command menu."""
     counts = await asyncio.to_thread(app.services.scheduler.load)
     logger.info("schedule loaded: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    for raw in app.services.journal.pending():
+        # Handled as soon as the application starts, before anything Telegram sends next.
+        await app.update_queue.put(Update.de_json(raw, app.bot))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
 
 
 async def on_shutdown(app: WalkApp) -> None:
     """Snapshot the nudge index (the next start reads almost nothing); stop the chart worker."""
     await asyncio.to_thread(app.services.scheduler.close)
+    app.services.journal.close()
 
 
 async def minute_job(context: WalkContext) -> None:
     """The one repeating job: every due nudge, follow-up, summary and club post."""
+    await retry_owed(context.bot, context.services.journal)
     await context.services.scheduler.tick(context.bot)
 
 
@@ -196,7 +205,9 @@ def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.slee
     planners = (daily.DailyNudge(), WeeklySummary(ChartPool()), morning.MorningFollowup())
     runners = RunnerSource(repo, index, journal, planners, Delivery(sleep))
     scheduler = Scheduler([runners, ClubSource(repo, club_index)], data.scheduler_state, clock)
-    return Services(repo, clock, scheduler)
+    updates = UpdateJournal(data.updates_journal)
+    updates.open()
+    return Services(repo, clock, scheduler, updates)
 
 
 def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
@@ -218,24 +229,30 @@ def build_application(
     clock: Clock = system_clock,
     sleep: Sleep = asyncio.sleep,
     rate_limiter: bool = True,
+    concurrent_updates: int = 64,
 ) -> WalkApp:
     """The bot, ready to run; tests pass an offline `request`, their clock and sleep."""
     services = build_services(settings, clock, sleep)
+    # The bot is built here (not by the builder) because its getUpdates journals.
+    bot = JournalingBot(
+        services.journal,
+        token=settings.token,
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(),
+        # The limiter waits out a 429 for its chat only; other chats go on.
+        rate_limiter=AIORateLimiter(max_retries=2) if rate_limiter else None,
+    )
     builder = (
         Application.builder()
         .application_class(WalkApplication, kwargs={"services": services})
         .context_types(ContextTypes(context=WalkContext))
-        .token(settings.token)
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
+        .bot(bot)
+        .concurrent_updates(PerRunnerProcessor(concurrent_updates))
         .post_init(on_startup)  # type: ignore[arg-type]
         .post_shutdown(on_shutdown)  # type: ignore[arg-type]
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    if rate_limiter:
-        # PTB types the builder's limiter by its rate-limit argument type; ours takes a dict.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
     assert isinstance(app, WalkApplication)
     register_handlers(app)

@@ -10,6 +10,7 @@ from telegram import CallbackQuery, Update
 
 from bot.context import Callback, WalkContext
 from bot.conversation import Prefix
+from bot.outbox import owe_and_send
 from bot.replies import Reply
 from bot.sending import send_to
 from bot.storage import UserSettings, UserTx
@@ -57,7 +58,11 @@ async def respond(
     svc = context.services
     now = svc.clock()
     replies = await svc.repo.transact(w.user_id, lambda tx: step(tx, w, now))
-    await send(context, w.chat_id, replies, remove_keyboard)
+    # Owed durably before sending: a failed send is retried later, never apologised for
+    # (the runner would send again and log twice).
+    await owe_and_send(
+        context.bot, svc.journal, update.update_id, w.chat_id, replies, remove_keyboard
+    )
 
 
 async def clear_buttons(query: CallbackQuery) -> None:
