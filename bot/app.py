@@ -13,6 +13,7 @@ from telegram import BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -148,6 +149,11 @@ async def log_update(update: Update, context: WalkContext) -> None:
     logger.info(
         "update update_id=%s kind=%s chat_id=%s user_id=%s", update.update_id, kind, chat, user
     )
+    if update.message is not None and update.message.from_user is None:
+        # Telegram gives every chat message a sender (anonymous admins get a stand-in
+        # one); one without is forged, and no handler could answer it.
+        logger.info("ignored update_id=%s: a message without a sender", update.update_id)
+        raise ApplicationHandlerStop
 
 
 def register_handlers(app: WalkApp) -> None:

@@ -72,6 +72,22 @@ def reply_from_json(raw: dict[str, Any]) -> Reply:
     return Reply(str(raw["text"]), buttons, bool(raw.get("ask_location")), document, photo)
 
 
+def clean(value: Any) -> Any:
+    """An update's JSON with lone surrogates (which no UTF-8 file can hold, so a runner's
+    draft holding one could never be written again) replaced by U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
 @dataclass
 class Owed:
     """Replies owed to a chat for one handled update; `sent` of them went out."""

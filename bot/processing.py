@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import BaseUpdateProcessor, ExtBot
 
-from bot.intake import UpdateJournal
+from bot.intake import UpdateJournal, clean
 
 logger = logging.getLogger("walkcoach.intake")
 
@@ -39,16 +39,16 @@ class JournalingBot(ExtBot[Any]):
         updates = await super().get_updates(*args, **kwargs)
         if not updates:
             return updates
+        raws = [clean(u.to_dict()) for u in updates]
         try:
-            fresh = set(
-                await asyncio.to_thread(self.journal.receive, [u.to_dict() for u in updates])
-            )
+            fresh = set(await asyncio.to_thread(self.journal.receive, raws))
         except OSError as exc:
             # Not journaled, so not confirmed: the Updater's network retry loop backs off
             # and asks again (the same updates come back).
             logger.error("could not journal %s updates: %s", len(updates), exc.strerror)
             raise NetworkError(f"update journal not writable: {exc.strerror}") from exc
-        return tuple(u for u in updates if u.update_id in fresh)
+        # Rebuilt from the cleaned JSON: what is handled is what was journaled.
+        return tuple(Update.de_json(raw, self) for raw in raws if int(raw["update_id"]) in fresh)
 
 
 def sequence_key(update: object) -> tuple[str, int] | None:

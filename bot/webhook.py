@@ -19,6 +19,7 @@ import tornado.web
 from telegram import Update
 
 from bot.context import WalkApplication
+from bot.intake import clean
 from bot.settings import Settings
 from bot.storage import UserStore
 
@@ -74,7 +75,7 @@ class UpdateHandler(tornado.web.RequestHandler):
         if self.refused:
             return
         try:
-            data = json.loads(bytes(self.body))
+            data = clean(json.loads(bytes(self.body)))
             if not isinstance(data, dict):
                 raise TypeError("an update is a JSON object")
             update = Update.de_json(data, self.app.bot)
