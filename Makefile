@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean lock
+.PHONY: run test lint typecheck unit bench soak clean lock
 
 # Exactly the pinned, hash-checked lock (runtime + dev), then the project itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -42,6 +42,12 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# The long reliability runs (not part of `make test`, which runs a short version of
+# each): 1,000 SIGKILLs of the real bot in polling and in webhook mode while runners
+# report, every fault kind, and 100,000 fuzzed updates. Figures are printed.
+soak: $(STAMP)
+	WALKCOACH_SOAK=1 $(BIN)/python -m pytest -q -s -p no:randomly tests/test_faults_e2e.py tests/test_fuzz_updates.py
 
 # The benchmark tables (not pass/fail; not part of `make test`).
 bench: $(STAMP)

@@ -52,6 +52,8 @@ from bot.settings import Settings
 from bot.storage import DataDir, Draft, Repository, UserTx
 
 logger = logging.getLogger("walkcoach")
+# How often owed replies are tried again (a failed reply waits at most this long).
+OUTBOX_RETRY_S = 5
 
 # New messages only: an edited message must not log a run twice.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -198,8 +200,14 @@ async def on_shutdown(app: WalkApp) -> None:
 
 async def minute_job(context: WalkContext) -> None:
     """The one repeating job: every due nudge, follow-up, summary and club post."""
-    await retry_owed(context.bot, context.services.journal)
     await context.services.scheduler.tick(context.bot)
+
+
+async def outbox_job(context: WalkContext) -> None:
+    """Every few seconds: replies owed since a send failed (or a run died) go out."""
+    journal = context.services.journal
+    if journal.owed():
+        await retry_owed(context.bot, journal)
 
 
 def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.sleep) -> Services:
@@ -225,6 +233,13 @@ def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
         first=first,
         name="minute",
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
+    )
+    app.job_queue.run_repeating(
+        outbox_job,
+        interval=OUTBOX_RETRY_S,
+        first=1,
+        name="outbox",
+        job_kwargs={"max_instances": 1, "coalesce": True},
     )
 
 

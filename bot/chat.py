@@ -10,7 +10,7 @@ from telegram import CallbackQuery, Update
 
 from bot.context import Callback, WalkContext
 from bot.conversation import Prefix
-from bot.outbox import owe_and_send
+from bot.outbox import owe_and_send, prepared_step
 from bot.replies import Reply
 from bot.sending import send_to
 from bot.storage import UserSettings, UserTx
@@ -57,12 +57,13 @@ async def respond(
     w = who(update)
     svc = context.services
     now = svc.clock()
-    replies = await svc.repo.transact(w.user_id, lambda tx: step(tx, w, now))
-    # Owed durably before sending: a failed send is retried later, never apologised for
-    # (the runner would send again and log twice).
-    await owe_and_send(
-        context.bot, svc.journal, update.update_id, w.chat_id, replies, remove_keyboard
+    # The replies are owed durably before sending: a failed send is retried later,
+    # never apologised for (the runner would send again and log twice).
+    run = prepared_step(
+        svc.journal, update.update_id, w.chat_id, lambda tx: step(tx, w, now), remove_keyboard
     )
+    await svc.repo.transact(w.user_id, run)
+    await owe_and_send(context.bot, svc.journal, update.update_id)
 
 
 async def clear_buttons(query: CallbackQuery) -> None:

@@ -8,17 +8,20 @@ One file, `<data>/updates-journal.jsonl`, one JSON object a line:
 
     {"u": 17, "update": {...}}                     received (fsynced before confirming)
     {"d": 17}                                      handled (its effect is on disk)
-    {"o": 17, "chat": 5, "replies": [...], ...}    handled; these replies are owed
+    {"p": 17, "chat": 5, "replies": [...], ...}    replies prepared, written just before
+                                                   the runner's file is (fsynced)
+    {"o": 17}                                      the runner's file is written: the
+                                                   prepared replies are owed
     {"s": 17, "n": 2}                              the first 2 owed replies went out
 
 A reply that could not be sent after its log was stored stays owed (the outbox) and is
 retried, rather than the runner being told to try again (and logging twice).
 
-The one window no file can close: a kill after a handler's transaction is on disk and
-before its "o"/"d" line is written replays the update. Reports carry their message key
-(a replayed report answers "already logged") and buttons their own keys, so that replay
-changes nothing twice; a settings answer replayed in that window (microseconds) is
-applied again, which is idempotent for a value typed once.
+The one window no file can close: a kill after the runner's file is written and before
+the "o" line replays the update. A report carries its message key, so the replay finds
+it logged and sends the replies prepared for it ("p") instead; a settings answer
+replayed in that window (microseconds) is applied again, which is idempotent for a
+value typed once.
 """
 
 from __future__ import annotations
@@ -98,9 +101,9 @@ class Owed:
     remove_keyboard: bool = False
     sent: int = 0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, tag: str = "o") -> dict[str, Any]:
         return {
-            "o": self.update_id,
+            tag: self.update_id,
             "chat": self.chat_id,
             "replies": [reply_to_json(r) for r in self.replies],
             "rk": self.remove_keyboard,
@@ -108,9 +111,17 @@ class Owed:
         }
 
 
+def _owed(update_id: int, line: dict[str, Any]) -> Owed:
+    replies = tuple(reply_from_json(r) for r in line["replies"])
+    owed = Owed(update_id, int(line["chat"]), replies, bool(line.get("rk")))
+    owed.sent = int(line.get("n", 0))
+    return owed
+
+
 @dataclass
 class _State:
     pending: dict[int, dict[str, Any]] = field(default_factory=dict)
+    prepared: dict[int, Owed] = field(default_factory=dict)
     owed: dict[int, Owed] = field(default_factory=dict)
     seen: deque[int] = field(default_factory=deque)
     seen_set: set[int] = field(default_factory=set)
@@ -130,13 +141,15 @@ class _State:
             self.see(update_id)
         elif "d" in line:
             self.pending.pop(int(line["d"]), None)
+            self.prepared.pop(int(line["d"]), None)
+        elif "p" in line:
+            self.prepared[int(line["p"])] = _owed(int(line["p"]), line)
         elif "o" in line:
             update_id = int(line["o"])
             self.pending.pop(update_id, None)
-            replies = tuple(reply_from_json(r) for r in line["replies"])
-            owed = Owed(update_id, int(line["chat"]), replies, bool(line.get("rk")))
-            owed.sent = int(line.get("n", 0))
-            if owed.sent < len(replies):
+            owed = _owed(update_id, line) if "replies" in line else self.prepared.get(update_id)
+            self.prepared.pop(update_id, None)
+            if owed is not None and owed.sent < len(owed.replies):
                 self.owed[update_id] = owed
         elif "s" in line:
             found = self.owed.get(int(line["s"]))
@@ -191,6 +204,7 @@ class UpdateJournal:
     def _compact(self) -> None:
         lines: list[dict[str, Any]] = [{"seen": list(self._state.seen)}]
         lines += [{"u": i, "update": u} for i, u in self._state.pending.items()]
+        lines += [o.to_json("p") for o in self._state.prepared.values()]
         lines += [o.to_json() for o in self._state.owed.values()]
         payload = b"".join(json.dumps(x, separators=(",", ":")).encode() + b"\n" for x in lines)
         atomic_write_bytes(self.path, payload)
@@ -227,12 +241,24 @@ class UpdateJournal:
                 self._append([{"d": update_id}], False)
                 self._state.pending.pop(update_id, None)
 
-    def owe(self, owed: Owed) -> None:
-        """The update is handled and these replies are owed (durably: they may be all
-        that is left of it after a kill)."""
+    def prepare(self, owed: Owed) -> None:
+        """Replies about to be owed: written (durably) just before the runner's file."""
         with self._lock:
-            self._append([owed.to_json()], True)
-            self._state.apply(owed.to_json())
+            self._append([owed.to_json("p")], True)
+            self._state.apply(owed.to_json("p"))
+
+    def owe(self, update_id: int) -> Owed | None:
+        """The runner's file is written: the prepared replies are owed (the update is
+        handled). Returns them."""
+        with self._lock:
+            self._append([{"o": update_id}], False)
+            self._state.apply({"o": update_id})
+            return self._state.owed.get(update_id)
+
+    def prepared_for(self, update_id: int) -> Owed | None:
+        """Replies prepared for the update by a run that died before noting them owed."""
+        with self._lock:
+            return self._state.prepared.get(update_id)
 
     def sent(self, update_id: int, count: int) -> None:
         """The first `count` owed replies of the update went out."""

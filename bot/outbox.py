@@ -11,29 +11,50 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot import texts
 from bot.intake import Owed, UpdateJournal
 from bot.replies import Reply
 from bot.sending import send_to
+from bot.storage import UserTx
 
 logger = logging.getLogger("walkcoach.outbox")
 
 
-async def owe_and_send(
-    bot: Bot,
+def prepared_step(
     journal: UpdateJournal,
     update_id: int,
     chat_id: int,
-    replies: Sequence[Reply],
+    step: Callable[[UserTx], list[Reply]],
     remove_keyboard: bool = False,
-) -> bool:
-    """Record the replies as owed (durably), then send them; True when all went out."""
-    owed = Owed(update_id, chat_id, tuple(replies), remove_keyboard)
-    await asyncio.to_thread(journal.owe, owed)
+) -> Callable[[UserTx], list[Reply]]:
+    """`step`, its replies noted in the journal just before the runner's file is written.
+
+    A run that died after writing the file and before noting the replies owed left them
+    prepared: the update is replayed, finds its report already logged, and sends those.
+    """
+    earlier = journal.prepared_for(update_id)
+
+    def run(tx: UserTx) -> list[Reply]:
+        replies = step(tx)
+        if earlier is not None and replies == [Reply(texts.ALREADY_LOGGED)]:
+            replies = list(earlier.replies)  # stored by the run that died: its answer
+        journal.prepare(Owed(update_id, chat_id, tuple(replies), remove_keyboard))
+        return replies
+
+    return run
+
+
+async def owe_and_send(bot: Bot, journal: UpdateJournal, update_id: int) -> bool:
+    """The prepared replies are owed (the runner's file is written); send them. True
+    when all went out."""
+    owed = await asyncio.to_thread(journal.owe, update_id)
+    if owed is None:
+        return True
     return await deliver(bot, journal, owed)
 
 

@@ -67,6 +67,27 @@ def parse_request(
     return params, files
 
 
+# What a fault does. Status faults are Telegram's own answers (nothing was delivered).
+# "reset_before": the connection drops before the call is read (nothing delivered);
+# "reset_after": the call is delivered, then the connection drops before the answer
+# (the bot cannot tell it from "reset_before", nor from a read timeout after sending).
+FAULTS: dict[str, tuple[int, dict[str, Any]]] = {
+    "500": (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}),
+    "502": (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
+    "429": (
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        },
+    ),
+    "403": (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"}),
+    "400": (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
+}
+
+
 class BotApiStandIn:
     """The server and its state; use as a context manager."""
 
@@ -78,6 +99,11 @@ class BotApiStandIn:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(5000)
         self.chat_members: dict[tuple[int, int], str] = {}
+        # Fault injection: given (method, params), the fault to answer this call with
+        # (see FAULTS), or None to answer normally. Calls answered with a fault are
+        # kept in `faulted`; `calls` holds only what Telegram accepted.
+        self.fault: Callable[[str, dict[str, Any]], str | None] | None = None
+        self.faulted: list[tuple[str, Call]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -247,6 +273,40 @@ class BotApiStandIn:
             return 200, {"ok": True, "result": True}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
+    def _handle(self, call: Call) -> tuple[int, dict[str, Any]] | None:
+        """The answer to one call (None: the connection drops without one)."""
+        method, params = call.method, call.params
+        fault = self.fault(method, params) if self.fault else None
+        if fault is not None:
+            return self._faulted(fault, method, params, call)
+        if method == "getUpdates":
+            self._record(call)  # before the long poll: start-up waits for it
+        status, body = self._answer(method, params)
+        if method != "getUpdates":
+            # Recorded with the id its message got, so it can be pressed at once.
+            result = body.get("result")
+            if isinstance(result, dict) and "message_id" in result:
+                call.message_id = int(result["message_id"])
+            self._record(call)
+        return status, body
+
+    def _faulted(
+        self, fault: str, method: str, params: dict[str, Any], call: Call
+    ) -> tuple[int, dict[str, Any]] | None:
+        """Answer a call with a fault: Telegram's error answer, or None for a connection
+        dropped without one."""
+        with self._cond:
+            self.faulted.append((fault, call))
+        if fault == "reset_after":
+            _, body = self._answer(method, params)
+            result = body.get("result")
+            if isinstance(result, dict) and "message_id" in result:
+                call.message_id = int(result["message_id"])
+            self._record(call)  # delivered; the answer is lost
+        if fault in ("reset_before", "reset_after"):
+            return None
+        return FAULTS[fault]
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self
 
@@ -259,28 +319,29 @@ class BotApiStandIn:
                 body = self.rfile.read(length) if length else b""
                 return parse_request(self.path, self.headers.get("Content-Type", ""), body)
 
-            def _serve(self) -> None:
+            def _method(self) -> str | None:
+                """The Bot API method called, or None (answered 404 or 401)."""
                 path = urllib.parse.urlsplit(self.path).path
                 prefix = "/bot"
                 if not path.startswith(prefix) or "/" not in path[len(prefix) :]:
                     self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
-                    return
+                    return None
                 token, _, method = path[len(prefix) :].partition("/")
                 if token != standin.token:
                     self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    return None
+                return method
+
+            def _serve(self) -> None:
+                method = self._method()
+                if method is None:
                     return
                 params, files = self._params()
-                call = Call(method, params, files)
-                if method == "getUpdates":
-                    standin._record(call)  # before the long poll: start-up waits for it
-                status, body = standin._answer(method, params)
-                if method != "getUpdates":
-                    # Recorded with the id its message got, so it can be pressed at once.
-                    result = body.get("result")
-                    if isinstance(result, dict) and "message_id" in result:
-                        call.message_id = int(result["message_id"])
-                    standin._record(call)
-                self._send(status, body)
+                answer = standin._handle(Call(method, params, files))
+                if answer is None:
+                    self.close_connection = True  # dropped without an answer
+                    return
+                self._send(*answer)
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
                 payload = json.dumps(body).encode()

@@ -4,6 +4,7 @@ shapes, nudges through an outage and a send of unknown outcome, the chart worker
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from telegram import Update
 from telegram.error import TimedOut
 
@@ -23,7 +25,7 @@ from bot.outbox import retry_owed
 from bot.processing import PerRunnerProcessor
 from bot.replies import Button, Document, Reply
 from bot.scheduling import Outcome, RunnerSource
-from tests.flowkit import FakeClock, Runner, started_app, stopped_app, stored
+from tests.flowkit import FakeClock, Runner, crashed_app, started_app, stopped_app, stored
 from tests.offline import RecordingRequest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +58,9 @@ def test_journal_keeps_what_was_not_handled_and_refuses_redeliveries(tmp_path: P
     assert journal.receive([message(1, 7, "a", 1), message(2, 7, "b", 2)]) == [1, 2]
     journal.handled(1)
     reply = Reply("hi", ((Button("Undo", "rx:undo:1"),),), document=Document("f.csv", b"\x00"))
-    journal.owe(Owed(3, 7, (reply, Reply("two"))))
+    journal.prepare(Owed(3, 7, (reply, Reply("two"))))
+    journal.owe(3)
+    journal.prepare(Owed(6, 7, (Reply("three"),)))  # the run died before its file was written
     journal.sent(3, 1)
     with path.open("ab") as torn:  # a kill in mid-append
         torn.write(b'{"u": 4, "upd')
@@ -65,6 +69,8 @@ def test_journal_keeps_what_was_not_handled_and_refuses_redeliveries(tmp_path: P
     assert [u["update_id"] for u in again.pending()] == [2]
     [owed] = again.owed()
     assert (owed.sent, owed.replies[0], owed.replies[1].text) == (1, reply, "two")
+    prepared = again.prepared_for(6)
+    assert prepared is not None and prepared.replies == (Reply("three"),)
     # Telegram delivers 1 and 2 again (a kill before the offset was confirmed): not new.
     assert again.receive([message(1, 7, "a", 1), message(2, 7, "b", 2)]) == []
     assert again.receive([message(5, 7, "c", 3)]) == [5]
@@ -112,6 +118,36 @@ async def test_a_replayed_report_is_stored_once(tmp_path: Path) -> None:
     assert len(stored(tmp_path, 6)[2]) == 1
     assert request.calls[-1].text == texts.ALREADY_LOGGED
     await stopped_app(app)
+
+
+async def test_a_kill_between_the_write_and_its_note_still_answers_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    raw = message(902, 11, "walked 35 min", 99)
+    app.services.journal.receive([raw])
+
+    async def killed(*args: Any) -> bool:
+        raise asyncio.CancelledError  # the process dies right after the runner's file
+
+    monkeypatch.setattr("bot.chat.owe_and_send", killed)
+    with contextlib.suppress(asyncio.CancelledError):
+        await app.process_update(Update.de_json(raw, app.bot))
+    monkeypatch.undo()
+    await crashed_app(app)
+    assert len(stored(tmp_path, 11)[2]) == 1
+    assert [c for c in request.calls if c.method == "sendMessage"] == []
+    # The next start: the update is replayed; its report is found logged, and the
+    # reply prepared for it goes out (not "already logged").
+    app2, request2 = await started_app(tmp_path, clock, rate_limiter=False)
+    [pending] = app2.services.journal.pending()
+    await app2.process_update(Update.de_json(pending, app2.bot))
+    sent = [c.text for c in request2.calls if c.method == "sendMessage"]
+    assert len(sent) == 1 and sent[0].startswith("Logged: walk, 35 min")
+    assert len(stored(tmp_path, 11)[2]) == 1
+    assert app2.services.journal.pending() == []
+    await stopped_app(app2)
 
 
 async def test_a_full_disk_says_nothing_was_stored(tmp_path: Path) -> None:
