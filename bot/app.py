@@ -194,7 +194,12 @@ async def on_startup(app: WalkApp) -> None:
 
 async def on_shutdown(app: WalkApp) -> None:
     """Snapshot the nudge index (the next start reads almost nothing); stop the chart worker."""
-    await asyncio.to_thread(app.services.scheduler.close)
+    try:
+        await asyncio.to_thread(app.services.scheduler.close)
+    except OSError as exc:
+        # A full disk at shutdown: the snapshot is an optimisation (the next start
+        # rebuilds the index from the journal or the runners' files); say so in one line.
+        logger.error("could not save the schedule snapshot at shutdown: %s", exc.strerror)
     app.services.journal.close()
 
 

@@ -387,3 +387,52 @@ def _alive(pid: int) -> bool:
         return "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
     except FileNotFoundError:
         return False
+
+
+async def test_a_full_disk_at_shutdown_is_one_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    app, _ = await started_app(tmp_path, clock, rate_limiter=False)
+
+    def full() -> None:
+        raise OSError(28, "No space left on device")
+
+    app.services.scheduler.close = full  # type: ignore[method-assign]
+    await stopped_app(app)  # no exception
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage() for r in errors] == [
+        "could not save the schedule snapshot at shutdown: No space left on device"
+    ]
+    assert all(r.exc_info is None for r in errors)
+    for source in app.services.scheduler.sources:
+        source.close()  # what the failed close would have released
+
+
+def test_the_data_roots_temporary_files_are_swept(tmp_path: Path) -> None:
+    from bot.storage import UserStore
+
+    left = [
+        tmp_path / ".schedule-snapshot.json.123.456.7.tmp",
+        tmp_path / ".updates-journal.jsonl.123.456.8.tmp",
+        tmp_path / ".scheduler.json.123.456.9.tmp",
+    ]
+    for path in left:
+        path.write_bytes(b"half")
+    keep = tmp_path / "schedule-snapshot.json"
+    keep.write_bytes(b"{}")
+    assert UserStore(tmp_path).sweep_temporary_files() == 3
+    assert [p.exists() for p in left] == [False, False, False] and keep.exists()
+
+
+async def test_skip_typed_to_a_settings_question_is_answered(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    runner = Runner(app, request, user_id=12)
+    await runner.say("/start")
+    await runner.say("/cancel")
+    for command in ("/goal", "/weight", "/timezone", "/nudge", "/units"):
+        await runner.say(command)
+        assert await runner.reply("skip") == texts.SETTING_UNCHANGED
+    assert await runner.reply("walked 20 min") != ""  # no question left pending
+    await stopped_app(app)
