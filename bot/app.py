@@ -11,7 +11,6 @@ import logging
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -43,6 +42,7 @@ from bot.intake import UpdateJournal
 from bot.nudges import daily, morning
 from bot.outbox import retry_owed
 from bot.processing import JournalingBot, PerRunnerProcessor
+from bot.ratelimit import PerChatRateLimiter
 from bot.replies import Reply
 from bot.reporting import guided
 from bot.reporting import handlers as reporting
@@ -268,7 +268,7 @@ def build_application(
         request=request or HTTPXRequest(connection_pool_size=256),
         get_updates_request=request or HTTPXRequest(),
         # The limiter waits out a 429 for its chat only; other chats go on.
-        rate_limiter=AIORateLimiter(max_retries=2) if rate_limiter else None,
+        rate_limiter=PerChatRateLimiter(max_retries=2) if rate_limiter else None,
     )
     builder = (
         Application.builder()

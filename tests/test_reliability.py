@@ -436,3 +436,22 @@ async def test_skip_typed_to_a_settings_question_is_answered(tmp_path: Path) -> 
         assert await runner.reply("skip") == texts.SETTING_UNCHANGED
     assert await runner.reply("walked 20 min") != ""  # no question left pending
     await stopped_app(app)
+
+
+async def test_a_429_for_one_chat_pauses_that_chat_only(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    app, request = await started_app(tmp_path, clock, rate_limiter=True)
+    limited = {"description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}
+    request.failures[1] = [(429, limited)]
+    one = asyncio.create_task(app.bot.send_message(1, "to the limited chat"))
+    await asyncio.sleep(0)  # its first try goes out and is refused
+    await asyncio.wait_for(app.bot.send_message(2, "to another chat"), timeout=0.5)
+    assert not one.done()  # chat 1 still waits out its retry_after...
+    await asyncio.wait_for(one, timeout=5)  # ...then goes out
+    sent = [(c.chat_id, c.text) for c in request.calls if c.method == "sendMessage"]
+    assert sent == [
+        (1, "to the limited chat"),  # the refused try
+        (2, "to another chat"),
+        (1, "to the limited chat"),
+    ]
+    await stopped_app(app)
