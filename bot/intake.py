@@ -9,7 +9,7 @@ One file, `<data>/updates-journal.jsonl`, one JSON object a line:
     {"u": 17, "update": {...}}                     received (fsynced before confirming)
     {"d": 17}                                      handled (its effect is on disk)
     {"p": 17, "chat": 5, "replies": [...], ...}    replies prepared, written just before
-                                                   the runner's file is (fsynced)
+                                                   the runner's file is
     {"o": 17}                                      the runner's file is written: the
                                                    prepared replies are owed
     {"s": 17, "n": 2}                              the first 2 owed replies went out
@@ -242,9 +242,11 @@ class UpdateJournal:
                 self._state.pending.pop(update_id, None)
 
     def prepare(self, owed: Owed) -> None:
-        """Replies about to be owed: written (durably) just before the runner's file."""
+        """Replies about to be owed: written just before the runner's file. Not fsynced:
+        a kill keeps it (the page cache survives the process); after a power cut the
+        replay answers "already logged" instead of the prepared reply."""
         with self._lock:
-            self._append([owed.to_json("p")], True)
+            self._append([owed.to_json("p")], False)
             self._state.apply(owed.to_json("p"))
 
     def owe(self, update_id: int) -> Owed | None:
