@@ -166,23 +166,33 @@ class RunnerSource:
         )
         # None: the runner deleted their data (/delete wins: nothing is recreated).
         for index, item in enumerate(planned or []):
-            if item.prepare is not None:
-                item = await item.prepare(item)
-            what = f"user_id={item.user_id} kind={item.kind}"
-            outcome = await self.delivery.send(bot, item.chat_id, item.replies, what)
+            try:
+                outcome = await self._send(bot, item)
+            except Exception:
+                # A failure before the request (drawing the chart, a bug): nothing went
+                # out, so the notes must not make it count as maybe-sent.
+                await self._release(planned or [], index)
+                raise
             if outcome in (Outcome.SENT, Outcome.UNKNOWN):
                 await self.repo.transact_existing(
                     item.user_id, functools.partial(_record, item=item)
                 )
                 continue
-            rest = (planned or [])[index:]
-            for left in rest:
-                await self.repo.transact_existing(
-                    left.user_id, functools.partial(_release, item=left)
-                )
+            await self._release(planned or [], index)
             if outcome is Outcome.BLOCKED:
                 await self.repo.transact_existing(item.user_id, _mark_blocked)
                 logger.info("blocked by user_id=%s; skipped until they write", item.user_id)
             if outcome is Outcome.RETRY:
-                raise RetryLater(what)
+                raise RetryLater(f"user_id={item.user_id} kind={item.kind}")
             return
+
+    async def _send(self, bot: Bot, item: Planned) -> Outcome:
+        if item.prepare is not None:
+            item = await item.prepare(item)
+        what = f"user_id={item.user_id} kind={item.kind}"
+        return await self.delivery.send(bot, item.chat_id, item.replies, what)
+
+    async def _release(self, planned: Sequence[Planned], first: int) -> None:
+        """Items from `first` on surely did not go out: clear their notes."""
+        for left in planned[first:]:
+            await self.repo.transact_existing(left.user_id, functools.partial(_release, item=left))
