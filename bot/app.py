@@ -35,6 +35,7 @@ from bot.context import Callback, Clock, Services, WalkApp, WalkApplication, Wal
 from bot.context import system_clock as system_clock
 from bot.conversation import Flow, Prefix, pattern
 from bot.errors import on_error
+from bot.files import handlers as files
 from bot.insights import handlers as insights
 from bot.insights.chart import ChartPool
 from bot.insights.summary import WeeklySummary
@@ -50,6 +51,7 @@ from bot.router import Answer, Router, non_text_message, unknown_command
 from bot.scheduling import Delivery, IndexJournal, NudgeIndex, RunnerSource, Scheduler, Sleep
 from bot.settings import Settings
 from bot.storage import DataDir, Draft, Repository, UserTx
+from bot.workers import Worker
 
 logger = logging.getLogger("walkcoach")
 # How often owed replies are tried again (a failed reply waits at most this long).
@@ -176,6 +178,8 @@ def register_handlers(app: WalkApp) -> None:
     text = PRIVATE & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text, router().text_message))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, files.document_message))
+    app.add_handler(MessageHandler(GROUPS & filters.Document.ALL, files.group_document))
     others = PRIVATE & ~filters.TEXT & ~filters.LOCATION & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(others, non_text_message))
     app.add_error_handler(on_error)
@@ -200,6 +204,7 @@ async def on_shutdown(app: WalkApp) -> None:
         # A full disk at shutdown: the snapshot is an optimisation (the next start
         # rebuilds the index from the journal or the runners' files); say so in one line.
         logger.error("could not save the schedule snapshot at shutdown: %s", exc.strerror)
+    await asyncio.to_thread(app.services.worker.close)
     app.services.journal.close()
 
 
@@ -215,7 +220,9 @@ async def outbox_job(context: WalkContext) -> None:
         await retry_owed(context.bot, journal)
 
 
-def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.sleep) -> Services:
+def build_services(
+    settings: Settings, clock: Clock, sleep: Sleep = asyncio.sleep, worker: Worker | None = None
+) -> Services:
     """The repository and the scheduler with its sources, wired once, before the app."""
     data = DataDir(settings.data_dir)
     index, club_index = NudgeIndex(), ClubIndex()
@@ -226,7 +233,7 @@ def build_services(settings: Settings, clock: Clock, sleep: Sleep = asyncio.slee
     scheduler = Scheduler([runners, ClubSource(repo, club_index)], data.scheduler_state, clock)
     updates = UpdateJournal(data.updates_journal)
     updates.open()
-    return Services(repo, clock, scheduler, updates)
+    return Services(repo, clock, scheduler, updates, worker or Worker())
 
 
 def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
@@ -256,9 +263,11 @@ def build_application(
     sleep: Sleep = asyncio.sleep,
     rate_limiter: bool = True,
     concurrent_updates: int = 64,
+    worker: Worker | None = None,
 ) -> WalkApp:
-    """The bot, ready to run; tests pass an offline `request`, their clock and sleep."""
-    services = build_services(settings, clock, sleep)
+    """The bot, ready to run; tests pass an offline `request`, their clock and sleep (and
+    may share one file worker between apps)."""
+    services = build_services(settings, clock, sleep, worker)
     # The bot is built here (not by the builder) because its getUpdates journals.
     bot = JournalingBot(
         services.journal,

@@ -133,3 +133,9 @@ async def say(update: Update, context: WalkContext, text: str) -> None:
     chat = update.effective_chat
     assert chat is not None
     await send_to(context.bot, chat.id, [Reply(text)])
+
+
+def has_private(tx: UserTx) -> bool:
+    """The runner has a private chat with the bot that is not blocked (details go there)."""
+    settings = tx.settings()
+    return bool(settings and settings.private_chat and not settings.blocked)

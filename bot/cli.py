@@ -8,6 +8,7 @@ coach without Telegram.
     walk-coach restore PATH.tar.gz      into an empty data folder
     walk-coach prescribe "long run 20 mi 3:05" [--units mi]
     walk-coach sources                  the sources the coach cites
+    walk-coach import FILE... [--dry-run] [--user ID]   watch files (FIT, GPX, TCX, zip)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from bot import ops
 from bot.settings import SettingsError, data_dir_setting, load_settings
+from bot.timezones import resolve_timezone
 from coach_rules import History, ParseError, Profile, Units, evaluate, explain, parse_report, render
 from coach_rules.explain import logged_line, source_table
 from coach_rules.params import DEFAULT_PARAMS
@@ -52,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     prescribe.add_argument("--weight", type=float, default=None, help="body weight in kg")
     sub.add_parser("sources", help="print the source table")
+    files = sub.add_parser(
+        "import", help="read watch files (FIT, GPX, TCX, .gz, .zip) as the bot would"
+    )
+    files.add_argument("files", nargs="+", type=Path, help="activity files or a zip of them")
+    files.add_argument("--dry-run", action="store_true", help="print what it reads; store nothing")
+    files.add_argument("--user", type=int, help="the runner's Telegram id, to store in their log")
+    files.add_argument("--units", choices=[u.value for u in Units], default=Units.KM.value)
+    files.add_argument("--tz", default="UTC", help="time zone for a dry run, e.g. Europe/Berlin")
     return parser
 
 
@@ -74,6 +84,18 @@ def _prescribe(args: argparse.Namespace) -> int:
     print("\nWhy, rule by rule:\n")
     print(explain(prescription))
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from bot.files.commandline import import_files  # the file libraries: only when asked
+
+    if resolve_timezone(args.tz) is None:
+        print(f"walk-coach: unknown time zone {args.tz!r} (try Europe/Berlin)", file=sys.stderr)
+        return 2
+    zone = resolve_timezone(args.tz) or "UTC"
+    return import_files(
+        args.files, data_dir_setting(), args.user, args.dry_run, Units(args.units), zone
+    )
 
 
 def _with_settings(args: argparse.Namespace) -> int:
@@ -101,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sources":
         print(source_table())
         return 0
+    if args.command == "import":
+        return _import(args)
     return _prescribe(args)
 
 

@@ -8,8 +8,10 @@ the runner typed and Prescriptions whose every line carries a rule id and source
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.storage import UserSettings, UserTx
 from bot.timezones import local_now
@@ -22,6 +24,7 @@ from coach_rules import (
     Report,
     Run,
     Units,
+    Walk,
     WeeklyFigures,
     evaluate,
     explain,
@@ -34,6 +37,7 @@ from coach_rules import (
 from coach_rules import answers as _answers
 from coach_rules import chat as _chat
 from coach_rules import checkins as _checkins
+from coach_rules import tracks as _tracks
 from coach_rules.chat import Chat
 from coach_rules.chat import read_chat as _read_chat
 from coach_rules.explain import describe_activity, logged_line, tip_with_sources
@@ -47,7 +51,7 @@ from coach_rules.feel import (
     says_pain_is_gone,
 )
 from coach_rules.models import DaySteps, OpenPain
-from coach_rules.params import DEFAULT_PARAMS
+from coach_rules.params import DEFAULT_PARAMS, DEFAULT_TRACK_PARAMS
 from coach_rules.parser import (
     is_question,
     looks_like_report,
@@ -57,6 +61,7 @@ from coach_rules.parser import (
     units_named,
 )
 from coach_rules.tips import next_tip
+from coach_rules.tracks import FileActivity, Track
 from coach_rules.validate import Ask
 from coach_rules.validate import check_day as _check_day
 from coach_rules.weekly import render_week
@@ -293,3 +298,74 @@ def sourced_tip(last_tip_id: str | None) -> tuple[str, str]:
     """The tip after `last_tip_id`: its id, and its text with where it comes from."""
     tip = next_tip(last_tip_id)
     return tip.id, tip_with_sources(tip)
+
+
+# ---- recorded activities (watch and phone files) ----
+
+
+def read_track(track: Track, settings: UserSettings) -> FileActivity | ParseError:
+    """What a file's track logs, in the runner's time zone, or why it can't be logged."""
+    return _tracks.read_track(track, ZoneInfo(settings.timezone))
+
+
+def caption_body(activity: FileActivity, caption: str) -> FileActivity:
+    """A caption under the file ('left knee hurts') read like a typed report's words."""
+    if not caption.strip():
+        return activity
+    kind = read_body(caption).kind
+    # An unclear word ('legs hurt') is kept as soreness: the file is logged, not held back
+    # for a question; a clear pain word always counts as pain.
+    sore = kind in (Body.SORENESS, Body.ASK)
+    return _tracks.with_note(activity, caption.strip(), kind is Body.PAIN, sore)
+
+
+def check_file(activity: FileActivity, now: datetime, units: Units) -> ParseError | None:
+    """A file's activity against the plausibility bounds (a start in the future, a year ago,
+    a pace no runner runs), like a typed report."""
+    return validate(activity.main, now, units)
+
+
+def already_logged(tx: UserTx, activity: FileActivity) -> Activity | None:
+    """The stored activity this file is another recording of (the same file, or the same
+    start and distance in another format)."""
+    return twin_in(activity, (s.activity for s in tx.activities()))
+
+
+def twin_in(activity: FileActivity, stored: Iterable[Activity]) -> Activity | None:
+    """The activity in `stored` that this file is another recording of, if any."""
+    return _tracks.already_logged(activity.main, stored)
+
+
+def finisher_of(tx: UserTx, walk: Walk) -> tuple[int, Run] | None:
+    """The logged run a walk file is the finisher walk of (its id and the run), if any."""
+    runs = {s.id: s.activity for s in tx.activities() if isinstance(s.activity, Run)}
+    found = _tracks.run_before_walk(walk, runs.values())
+    return next(((i, r) for i, r in runs.items() if r is found), None) if found else None
+
+
+def file_lines(activity: FileActivity, settings: UserSettings, now: datetime) -> list[str]:
+    """What the file logged, in the runner's units: the Logged line and the walk breaks
+    inside the run."""
+    lines = [_tracks.file_logged_line(activity, settings.units, now.date())]
+    breaks = _tracks.breaks_line(activity, settings.units)
+    return [*lines, breaks] if breaks else lines
+
+
+def finisher_line(walk: Walk, units: Units) -> str:
+    """The walk a run file ends with: the finisher walk, done."""
+    return _tracks.finisher_line(walk, units)
+
+
+def credited_line(run: Run, walk: Walk) -> str:
+    """A walk file that is a logged run's finisher walk."""
+    return _tracks.credited_line(run, walk)
+
+
+def import_window_start(now: datetime) -> date:
+    """The first day a history import takes (B3 needs 28 days; 12 weeks fill the median)."""
+    return now.date() - timedelta(weeks=DEFAULT_TRACK_PARAMS.import_weeks)
+
+
+def import_weeks() -> int:
+    """How many weeks back a history import reaches."""
+    return DEFAULT_TRACK_PARAMS.import_weeks

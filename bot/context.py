@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.intake import UpdateJournal
 from bot.scheduling import Scheduler
 from bot.storage import Repository
+from bot.workers import Worker
 
 Clock = Callable[[], datetime]
 
@@ -37,6 +38,8 @@ class Services:
     scheduler: Scheduler
     # Updates received and not yet handled, and replies owed (bot.intake).
     journal: UpdateJournal
+    # Reads watch files in a process of its own.
+    worker: Worker = field(default_factory=Worker)
 
 
 class WalkApplication(Application[Any, Any, Any, Any, Any, Any]):

@@ -17,6 +17,7 @@ from bot.conversation import ASK, Flow, Prefix, data
 from bot.replies import Button, Reply
 from bot.storage import Draft, UserSettings, UserState, UserTx
 from coach_rules import Activity, DaySteps, ParseError, Prescription, Report, Run, Units, Walk
+from coach_rules.tracks import FileActivity
 from coach_rules.validate import Ask
 
 UNDO_DEPTH = 20
@@ -57,11 +58,17 @@ def pain_buttons() -> tuple[Button, ...]:
 
 
 def prescription_reply(
-    prescription: Prescription, ids: list[int], lead: str | None = None
+    prescription: Prescription,
+    ids: list[int],
+    lead: str | None = None,
+    done: bool = True,
+    after_headline: str | None = None,
 ) -> Reply:
-    """The prescription, numbers first, with Why? / Done / Undo (and the pain buttons)."""
+    """The prescription, numbers first, with Why? / Done / Undo (and the pain buttons).
+    `done`: offer Done (not when the walk it would log is already logged);
+    `after_headline`: a line that answers the headline (the walk already done)."""
     buttons = [why_button()]
-    done_ = _done_button(prescription, ids[0])
+    done_ = _done_button(prescription, ids[0]) if done else None
     if done_:
         buttons.append(done_)
     buttons.append(undo_button(ids))
@@ -69,6 +76,9 @@ def prescription_reply(
     if coaching.is_pain_advice(prescription):
         rows = (*rows, pain_buttons())
     text = coaching.render(prescription)
+    if after_headline:
+        head, _, rest = text.partition("\n")
+        text = "\n".join(line for line in (head, after_headline, rest) if line)
     return Reply(f"{lead}\n{text}" if lead else text, rows)
 
 
@@ -115,6 +125,22 @@ def log_report(
     if ends_question:
         state.draft = None
     new_id = tx.add_activity(report, now)
+    _remember_log(state, report, prescription, [new_id], now, message_key)
+    tx.put_state(state)
+    remember(tx, settings)
+    return prescription_reply(prescription, [new_id], lead)
+
+
+def _remember_log(
+    state: UserState,
+    report: Report,
+    prescription: Prescription,
+    ids: list[int],
+    now: datetime,
+    message_key: str | None,
+) -> None:
+    """What the coach keeps of a log: the next morning's question after a long run, an
+    open pain, the advice /why explains, the Undo entry and the message's key."""
     finisher = prescription.item("finisher-walk")
     if finisher is not None and finisher.numbers.get("walk_now"):
         # Ask how the legs feel the next morning.
@@ -122,12 +148,66 @@ def log_report(
     _remember_pain(state, report, now)
     state.last_prescription = prescription
     state.last_tip_id = prescription.tip.id if prescription.tip else state.last_tip_id
-    state.undo = [*state.undo, [new_id]][-UNDO_DEPTH:]
+    state.undo = [*state.undo, ids][-UNDO_DEPTH:]
     if message_key:
         state.logged_messages = [*state.logged_messages, message_key][-LOGGED_MEMORY:]
+
+
+def log_recorded(
+    tx: UserTx,
+    settings: UserSettings,
+    recorded: FileActivity,
+    now: datetime,
+    message_key: str | None = None,
+) -> Reply:
+    """A watch file's run or walk, stored like a typed report with what only a file can
+    tell: the finisher walk at its end (or in a walk file soon after a run) is credited as
+    if Done had been pressed, and the file's steps count toward the day."""
+    main = recorded.main
+    prescription = coaching.prescribe(tx, settings, main, now)
+    state = tx.state()
+    lines = coaching.file_lines(recorded, settings, now)
+    ids = [tx.add_activity(main, now)]
+    credited: int | None = None
+    answer: str | None = None
+    if recorded.finisher is not None:
+        ids.append(tx.add_activity(recorded.finisher, now))
+        credited = ids[0]
+        answer = coaching.finisher_line(recorded.finisher, settings.units)
+    elif isinstance(main, Walk) and (found := coaching.finisher_of(tx, main)) is not None:
+        run_id, run = found
+        if run_id not in state.credited and run_id not in ids:
+            credited = run_id
+            lines.append(coaching.credited_line(run, main))
+    steps_line = _file_steps(tx, recorded, ids, now)
+    if steps_line:
+        lines.append(steps_line)
+    if credited is not None:
+        state.credited = [*state.credited, credited][-DONE_MEMORY:]
+    _remember_log(state, main, prescription, ids, now, message_key)
     tx.put_state(state)
     remember(tx, settings)
-    return prescription_reply(prescription, [new_id], lead)
+    return prescription_reply(
+        prescription, ids, "\n".join(lines), done=credited is None, after_headline=answer
+    )
+
+
+def _file_steps(tx: UserTx, recorded: FileActivity, ids: list[int], now: datetime) -> str | None:
+    """The file's steps added to its day's count, unless a count reported after the
+    activity ended already holds them (a phone counts the run it was carried on)."""
+    if not recorded.steps:
+        return None
+    main = recorded.main
+    ended = main.at + timedelta(seconds=main.duration_s or 0)
+    day = [s.activity for s in tx.activities() if isinstance(s.activity, DaySteps)]
+    counts = [c for c in day if c.day == main.day]
+    if any(c.at >= ended for c in counts):
+        return None
+    before = max(counts, key=lambda c: c.at).steps if counts else 0
+    total = before + recorded.steps
+    ids.append(tx.add_activity(DaySteps(ended, total), now))
+    when = "today" if main.day == now.date() else f"on {main.day:%a %d %b}"
+    return f"Steps: +{recorded.steps:,} from the file, {total:,} {when}."
 
 
 BODY_QUESTION = "Is that tired muscles, or pain in one spot?"
@@ -343,7 +423,7 @@ def done(
     settings = settings_for(tx, who_)
     now = coaching.now_for(settings, now_utc)
     state = tx.state()
-    if message_id in state.done_messages:
+    if message_id in state.done_messages or (log_id is not None and log_id in state.credited):
         return [Reply("Already logged that walk.")]
     if log_id is not None and log_id not in {s.id for s in tx.activities()}:
         return [Reply("That log was removed, so I didn't log its walk. Nothing changed.")]
@@ -357,6 +437,8 @@ def done(
         text += f" That's {total:,} steps today."
     state.undo = [*state.undo, ids][-UNDO_DEPTH:]
     state.done_messages = [*state.done_messages, message_id][-DONE_MEMORY:]
+    if log_id is not None:
+        state.credited = [*state.credited, log_id][-DONE_MEMORY:]
     tx.put_state(state)
     remember(tx, settings)
     return [Reply(text, ((undo_button(ids),),))]

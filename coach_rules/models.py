@@ -22,6 +22,22 @@ class RunKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Recording:
+    """What a watch or phone file adds to the run or walk it logged."""
+
+    fmt: str  # "FIT", "GPX", "TCX"
+    start: datetime  # the device's start time (aware): the same activity sent twice
+    elapsed_s: int  # start to finish, pauses included
+    digest: str = ""  # of the file's bytes
+    avg_hr: int | None = None
+    cadence_spm: int | None = None  # steps per minute, both feet
+    ascent_m: int | None = None
+    steps: int | None = None
+    breaks: int = 0  # walk breaks inside a run
+    break_s: int = 0
+
+
+@dataclass(frozen=True)
 class Run:
     """A run. Distance, duration or both; `at` is aware, in the runner's time zone."""
 
@@ -33,6 +49,7 @@ class Run:
     pain: bool = False
     sore: bool = False
     note: str = ""
+    recording: Recording | None = None
 
     @property
     def day(self) -> date:
@@ -51,6 +68,7 @@ class Walk:
     pain: bool = False
     sore: bool = False
     note: str = ""
+    recording: Recording | None = None
 
     @property
     def day(self) -> date:

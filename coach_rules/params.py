@@ -57,6 +57,36 @@ DEFAULT_PARAMS = CoachParams()
 
 
 @dataclass(frozen=True)
+class TrackParams:
+    """How a recorded track is read (a watch or phone file)."""
+
+    # A1: brisk walking tops out at 4 mph; a stretch slower than that is walking
+    brisk_mph_high: float = CoachParams.brisk_mph_high
+    # A walk break counts from 30 s on (shorter is a stumble, a gel, a crossing)
+    walk_break_s: int = 30
+    # Device readings, not coaching facts: under 0.5 m/s the runner is standing (GPS
+    # drift while still), a gap of over 30 s between samples is a pause, and speed is
+    # taken over 6 s so one jumpy GPS second is not a walk (a break's ends blur by ~3 s)
+    standing_mps: float = 0.5
+    paused_gap_s: float = 30.0
+    pace_window_s: float = 6.0
+    # A7: a walk at the end of a run is its finisher when there was running before it
+    least_run_before_finisher_s: float = 5 * 60
+    # A7: a walk file that starts within an hour after a run is that run's finisher
+    finisher_file_gap_s: float = 60 * 60
+    # The same activity twice (a FIT and a GPX of one run): start within a minute,
+    # distance within 5% (GPS tracks and the device's own distance differ by a few %)
+    same_start_s: float = 60.0
+    same_distance_share: float = 0.05
+    # B3: the load ratio looks back 28 days; a history import takes 12 weeks so the
+    # chronic window and the median run behind the long-run threshold are full
+    import_weeks: int = 12
+
+
+DEFAULT_TRACK_PARAMS = TrackParams()
+
+
+@dataclass(frozen=True)
 class Bounds:
     """Plausibility bounds (coaching-spec.md, section D)."""
 

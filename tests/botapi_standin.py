@@ -99,6 +99,8 @@ class BotApiStandIn:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(5000)
         self.chat_members: dict[tuple[int, int], str] = {}
+        # Files runners sent, by file_id: getFile and the download serve them.
+        self.files: dict[str, bytes] = {}
         # Fault injection: given (method, params), the fault to answer this call with
         # (see FAULTS), or None to answer normally. Calls answered with a fault are
         # kept in `faulted`; `calls` holds only what Telegram accepted.
@@ -146,6 +148,44 @@ class BotApiStandIn:
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self.push({"message": message})
+
+    def document(
+        self,
+        user_id: int,
+        filename: str,
+        data: bytes,
+        caption: str | None = None,
+        chat: dict[str, Any] | None = None,
+        size: int | None = None,
+    ) -> dict[str, Any]:
+        """The update of a runner sending a file (kept for getFile and the download);
+        `size` overrides the size Telegram reports (a file over the 20 MB limit)."""
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = data
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat or {"id": user_id, "type": "private", "first_name": "Ana"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": filename,
+                "file_size": len(data) if size is None else size,
+            },
+        }
+        if caption:
+            message["caption"] = caption
+        with self._cond:
+            return {"update_id": next(self._update_ids), "message": message}
+
+    def push_document(self, user_id: int, filename: str, data: bytes) -> int:
+        """A runner sends a file (delivered through getUpdates)."""
+        update = self.document(user_id, filename, data)
+        with self._cond:
+            self._updates.append(update)
+            self._cond.notify_all()
+        return int(update["update_id"])
 
     def _push_query(self, user_id: int, data: str, message: dict[str, Any]) -> int:
         return self.push(
@@ -253,6 +293,27 @@ class BotApiStandIn:
             if method == "sendMessage":
                 message["text"] = params.get("text", "")
             return 200, {"ok": True, "result": message}
+        if method == "getFile":
+            file_id = str(params.get("file_id", ""))
+            if file_id not in self.files:
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: invalid file_id",
+                }
+            size = len(self.files[file_id])
+            result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size}
+            return 200, {"ok": True, "result": result | {"file_path": f"documents/{file_id}"}}
+        if method == "editMessageText":
+            chat_id = int(params.get("chat_id", 0) or 0)
+            edited = {
+                "message_id": int(params.get("message_id", 0) or 0),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+            return 200, {"ok": True, "result": edited}
         if method == "getChatMember":
             key = (int(params["chat_id"]), int(params["user_id"]))
             status = self.chat_members.get(key, "member")
@@ -264,7 +325,6 @@ class BotApiStandIn:
             "setWebhook",
             "setMyCommands",
             "answerCallbackQuery",
-            "editMessageText",
             "editMessageReplyMarkup",
             "close",
             "logOut",
@@ -273,16 +333,24 @@ class BotApiStandIn:
             return 200, {"ok": True, "result": True}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
-    def _handle(self, call: Call) -> tuple[int, dict[str, Any]] | None:
-        """The answer to one call (None: the connection drops without one)."""
-        method, params = call.method, call.params
-        fault = self.fault(method, params) if self.fault else None
+    def _download(self, path: str) -> bytes:
+        """A file's bytes at /file/bot<token>/<file_path> (recorded as a 'download' call);
+        a wrong token or an unknown file gets an empty body, as a failed download."""
+        token, _, file_path = urllib.parse.unquote(path.removeprefix("/file/bot")).partition("/")
+        self._record(Call("download", {"file_path": file_path}))
+        found = self.files.get(file_path.removeprefix("documents/"))
+        return found if token == self.token and found is not None else b""
+
+    def _call(self, call: Call) -> tuple[int, dict[str, Any]] | None:
+        """Answer one Bot API call and record it (None: the connection drops without an
+        answer, an injected fault)."""
+        fault = self.fault(call.method, call.params) if self.fault else None
         if fault is not None:
-            return self._faulted(fault, method, params, call)
-        if method == "getUpdates":
+            return self._faulted(fault, call.method, call.params, call)
+        if call.method == "getUpdates":
             self._record(call)  # before the long poll: start-up waits for it
-        status, body = self._answer(method, params)
-        if method != "getUpdates":
+        status, body = self._answer(call.method, call.params)
+        if call.method != "getUpdates":
             # Recorded with the id its message got, so it can be pressed at once.
             result = body.get("result")
             if isinstance(result, dict) and "message_id" in result:
@@ -319,35 +387,35 @@ class BotApiStandIn:
                 body = self.rfile.read(length) if length else b""
                 return parse_request(self.path, self.headers.get("Content-Type", ""), body)
 
-            def _method(self) -> str | None:
-                """The Bot API method called, or None (answered 404 or 401)."""
+            def _serve(self) -> None:
                 path = urllib.parse.urlsplit(self.path).path
+                if path.startswith("/file/bot"):
+                    self._raw(200, standin._download(path))
+                    return
                 prefix = "/bot"
                 if not path.startswith(prefix) or "/" not in path[len(prefix) :]:
                     self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
-                    return None
+                    return
                 token, _, method = path[len(prefix) :].partition("/")
                 if token != standin.token:
                     self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-                    return None
-                return method
-
-            def _serve(self) -> None:
-                method = self._method()
-                if method is None:
                     return
                 params, files = self._params()
-                answer = standin._handle(Call(method, params, files))
+                answer = standin._call(Call(method, params, files))
                 if answer is None:
                     self.close_connection = True  # dropped without an answer
                     return
                 self._send(*answer)
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
-                payload = json.dumps(body).encode()
+                self._raw(status, json.dumps(body).encode(), "application/json")
+
+            def _raw(
+                self, status: int, payload: bytes, ctype: str = "application/octet-stream"
+            ) -> None:
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", ctype)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
 DOMAIN = ROOT / "coach_rules"
-FEATURES = ("reporting", "steps", "account", "insights", "nudges", "clubs")
+FEATURES = ("reporting", "steps", "account", "insights", "nudges", "clubs", "files")
 # The modules that wire features together (and so may import them all).
 WIRING = {"bot.app", "bot.cli", "bot.ops", "bot.__main__"}
 BRIDGE = "bot.coaching"
@@ -28,6 +28,7 @@ BRIDGE = "bot.coaching"
 DOMAIN_TYPES = {
     "Activity",
     "Advice",
+    "FileActivity",
     "Ask",
     "DaySteps",
     "History",
@@ -35,10 +36,12 @@ DOMAIN_TYPES = {
     "ParseError",
     "Prescription",
     "Profile",
+    "Recording",
     "Report",
     "Run",
     "RunKind",
     "Tip",
+    "Track",
     "Units",
     "Walk",
     "WeeklyFigures",

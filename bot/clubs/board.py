@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from telegram import User
-
 from bot import coaching
 from bot.storage import ChallengeKind, Club
 
@@ -31,17 +29,6 @@ def intro() -> str:
         " join). Log with /run 10k 52:30, /walk 40 min or /steps 9000. /board shows the week."
         " Admins: /challenge, /digest Sun 18:00, /channel @name."
     )
-
-
-def display_name(user: User) -> str:
-    """First name and last initial: enough for a club board."""
-    last = f" {user.last_name[0]}." if user.last_name else ""
-    return f"{user.first_name}{last}"[:40]
-
-
-def deep_link(bot_username: str, chat_id: int) -> str:
-    """A link that opens a private chat with the bot."""
-    return f"https://t.me/{bot_username}?start=club{abs(chat_id)}"
 
 
 @dataclass(frozen=True)

@@ -7,25 +7,23 @@ from datetime import date
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import Forbidden, TelegramError
+from telegram.error import TelegramError
 
 from bot import coaching, logbook
-from bot.chat import say, who
+from bot.chat import has_private, say, who
 from bot.clubs.board import (
     DAYS,
     board_text,
     challenge_active,
     challenge_text,
-    deep_link,
-    display_name,
     floor_label,
     intro,
 )
 from bot.clubs.membership import club_of, edit_club, member_weeks
 from bot.context import Callback, WalkContext
 from bot.conversation import Flow
+from bot.grouplog import answer_in_group, is_logged
 from bot.replies import Reply
-from bot.sending import send_to
 from bot.storage import Challenge, ChallengeKind, Club, UserTx
 from bot.timezones import parse_clock
 
@@ -76,9 +74,8 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
     def log(tx: UserTx) -> tuple[list[Reply], bool]:
         before = tx.state().draft
         replies = logbook.command_report(tx, w, flow, args, now)
-        settings = tx.settings()
-        private = bool(settings and settings.private_chat and not settings.blocked)
-        if replies[0].buttons and not replies[0].text.startswith("Logged: ") and not private:
+        private = has_private(tx)
+        if replies[0].buttons and not is_logged(replies[0]) and not private:
             # A question first, and no private chat to ask it in: nothing waits for it.
             state = tx.state()
             state.draft = before
@@ -86,45 +83,7 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
         return replies, private
 
     replies, private = await svc.repo.transact(user.id, log)
-    name = display_name(user)
-    if not replies[0].text.startswith("Logged: "):
-        await _not_logged(update, context, replies, private, name)
-        return
-    if private and await _privately(context, user.id, replies):
-        await say(update, context, f"Logged for {name}. Details sent privately.")
-        return
-    logged, advice = replies[0].text.splitlines()[:2]
-    link = deep_link(context.bot.username, chat.id)
-    what = logged.removeprefix("Logged: ")
-    await say(
-        update, context, f"Logged for {name}: {what}\n{advice}\nMore in a private chat: {link}"
-    )
-
-
-async def _not_logged(
-    update: Update, context: WalkContext, replies: list[Reply], private: bool, name: str
-) -> None:
-    """The reason it was not logged, here; a question goes to the runner's private chat
-    (in the group anyone could tap its buttons, and the details are theirs)."""
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None and user is not None
-    if not replies[0].buttons:
-        await say(update, context, replies[0].text)
-        return
-    if private and await _privately(context, user.id, replies):
-        await say(update, context, f"{name}, I have a quick question for you in private.")
-        return
-    link = deep_link(context.bot.username, chat.id)
-    await say(update, context, f"{name}, I need to ask you something first: {link}")
-
-
-async def _privately(context: WalkContext, user_id: int, replies: list[Reply]) -> bool:
-    """Send to the runner's private chat; False when they have blocked the bot since."""
-    try:
-        await send_to(context.bot, user_id, replies)
-    except Forbidden:
-        return False
-    return True
+    await answer_in_group(update, context, replies, private)
 
 
 group_run = _log_from_group(Flow.RUN)

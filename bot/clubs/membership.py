@@ -14,8 +14,9 @@ from telegram.constants import ChatMemberStatus
 
 from bot import coaching
 from bot.chat import Who, remember, say, settings_for
-from bot.clubs.board import MemberWeek, deep_link, display_name, intro
+from bot.clubs.board import MemberWeek, intro
 from bot.context import WalkContext
+from bot.grouplog import deep_link, display_name
 from bot.replies import Reply
 from bot.sending import send_to
 from bot.storage import Club, ClubTx, Repository, UserTx

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import io
-import os
-import signal
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
 from typing import TYPE_CHECKING
 
+from bot.workers import spawn_pool
 from coach_rules import WeeklyFigures
-
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -73,16 +66,6 @@ def week_chart_png(figures: WeeklyFigures) -> bytes:
     return png(week_figure(figures))
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """In the worker: exit when the bot dies, even by SIGKILL (Linux's parent-death
-    signal; elsewhere the worker ends when its pipe to the bot closes, as usual)."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent_pid:  # the bot died before the signal was armed
-        os._exit(0)
-
-
 class ChartPool:
     """Renders charts in a separate process, so a Sunday of weekly summaries (about 60 ms
     of CPU each) does not hold the bot's own interpreter while it answers runners."""
@@ -94,13 +77,7 @@ class ChartPool:
         """The weekly chart as PNG, rendered in the worker process."""
         loop = asyncio.get_running_loop()
         if self._pool is None:
-            # spawn, not fork: the bot has threads, and a forked copy of them can deadlock.
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=get_context("spawn"),
-                initializer=_die_with_parent,
-                initargs=(os.getpid(),),
-            )
+            self._pool = spawn_pool()
         try:
             return await loop.run_in_executor(self._pool, week_chart_png, figures)
         except BrokenProcessPool:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from coach_rules import Activity, Advice, DaySteps, Prescription, Run, RunKind, Tip, Units, Walk
-from coach_rules.models import DEFAULT_STEP_GOAL, OpenPain
+from coach_rules.models import DEFAULT_STEP_GOAL, OpenPain, Recording
 
 DEFAULT_NUDGE = "19:00"
 DEFAULT_TIMEZONE = "UTC"
@@ -133,6 +133,9 @@ class UserState:
     logged_messages: list[str] = field(default_factory=list)
     # A pain the runner reported and has not said is gone: it shapes every answer.
     pain: OpenPain | None = None
+    # Runs whose prescribed walk is logged (Done, or a walk recorded after it in a file):
+    # a Done pressed later says so instead of logging the walk twice.
+    credited: list[int] = field(default_factory=list)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> UserState:
@@ -154,6 +157,7 @@ class UserState:
             followup_on=_date(doc.get("followup_on")),
             sent=_dates(doc.get("sent")),
             logged_messages=list(doc.get("logged_messages", [])),
+            credited=[int(i) for i in doc.get("credited", [])],
         )
 
     def to_doc(self) -> dict[str, Any]:
@@ -168,6 +172,7 @@ class UserState:
             "followup_on": _iso(self.followup_on),
             "sent": {k: v.isoformat() for k, v in self.sent.items()},
             "logged_messages": self.logged_messages,
+            "credited": self.credited,
             "pain": {
                 "note": self.pain.note,
                 "spot": self.pain.spot,
@@ -196,6 +201,19 @@ def schedule_key(settings: UserSettings | None, state: UserState) -> ScheduleKey
     return ScheduleKey(settings.timezone, settings.nudge, settings.blocked, _iso(state.followup_on))
 
 
+def _recording_doc(recording: Recording | None) -> dict[str, Any] | None:
+    if recording is None:
+        return None
+    return asdict(recording) | {"start": recording.start.isoformat()}
+
+
+def _recording_from(doc: object) -> Recording | None:
+    if not isinstance(doc, dict):
+        return None
+    known = {k: v for k, v in doc.items() if k in Recording.__dataclass_fields__}
+    return Recording(**(known | {"start": datetime.fromisoformat(doc["start"])}))
+
+
 def activity_to_doc(activity: Activity, logged_at: datetime) -> dict[str, Any]:
     """An activity as a JSON document (times as ISO strings with their offset)."""
     doc: dict[str, Any] = {"at": activity.at.isoformat(), "logged_at": logged_at.isoformat()}
@@ -210,6 +228,8 @@ def activity_to_doc(activity: Activity, logged_at: datetime) -> dict[str, Any]:
             "sore": activity.sore,
             "note": activity.note,
         }
+        if activity.recording:
+            doc["recording"] = _recording_doc(activity.recording)
     elif isinstance(activity, Walk):
         doc |= {
             "type": "walk",
@@ -220,6 +240,8 @@ def activity_to_doc(activity: Activity, logged_at: datetime) -> dict[str, Any]:
             "sore": activity.sore,
             "note": activity.note,
         }
+        if activity.recording:
+            doc["recording"] = _recording_doc(activity.recording)
     else:
         doc |= {"type": "steps", "steps": activity.steps}
         if activity.pain:
@@ -240,6 +262,7 @@ def activity_from_doc(doc: dict[str, Any]) -> Activity:
             bool(doc.get("pain")),
             bool(doc.get("sore")),
             doc.get("note", ""),
+            _recording_from(doc.get("recording")),
         )
     if doc["type"] == "walk":
         return Walk(
@@ -250,6 +273,7 @@ def activity_from_doc(doc: dict[str, Any]) -> Activity:
             bool(doc.get("pain")),
             bool(doc.get("sore")),
             doc.get("note", ""),
+            _recording_from(doc.get("recording")),
         )
     return DaySteps(at, int(doc["steps"]), pain=bool(doc.get("pain")), note=doc.get("note", ""))
 

@@ -1,0 +1,1 @@
+"""Watch and phone files: FIT, GPX, TCX (gzipped or in a zip) read and logged."""

@@ -1,0 +1,217 @@
+"""Files from a watch or an app, sent as documents through the Bot API stand-in: getFile,
+the download, the reply with the prescription, the zip import's edited progress message,
+and every bad file. The files are written by the tests (tests/trackfiles.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.workers import Worker
+from tests import trackfiles as tf
+from tests.filekit import USER, FileChat, SharedWorker, file_chat, labels_of, replies
+
+NOW = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[Worker]:
+    """One worker process for the module."""
+    shared = SharedWorker()
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, worker: Worker) -> AsyncIterator[FileChat]:
+    async with file_chat(tmp_path, NOW, worker) as opened:
+        yield opened
+
+
+def activities(chat: FileChat) -> list[dict[str, Any]]:
+    """The runner's stored activity documents."""
+    found = chat.stored()
+    return list(found[2]) if found else []
+
+
+async def test_long_run_fit_with_cooldown_walk(chat: FileChat) -> None:
+    calls = await chat.send_file("Morning_Run.fit", tf.fit_bytes(tf.long_run_with_cooldown()))
+    assert [c.method for c in calls] == ["getFile", "download", "sendMessage"]
+    text = replies(calls)
+    assert text.startswith(
+        "Logged from your FIT file: run, 32.4 km in 3:00:02 (5:33/km), today at 08:00."
+        " Average heart rate 145, cadence 170 steps/min, climb 40 m."
+    )
+    assert "Steps: +32,640 from the file, 32,640 today." in text
+    # The long-run finisher (A7) for 20.1 mi, answered at once by the walk in the file.
+    assert (
+        "Walk 10-20 min now: 30-60 s for every mile of your 32.4 km (20.1 mi). Drink and"
+        " refuel while you walk.\nDone already: your file ends with 12 min of walking,"
+        " 1.01 km, logged as this finisher walk."
+    ) in text
+    # The finisher walk is already logged: no Done that would log it twice.
+    assert labels_of(calls) == ["Why?", "Undo"]
+    kinds = sorted(str(a["type"]) for a in activities(chat))
+    assert kinds == ["run", "steps", "walk"]
+    run = next(a for a in activities(chat) if a["type"] == "run")
+    assert run["recording"]["fmt"] == "FIT"
+
+
+async def test_undo_removes_what_the_file_logged(chat: FileChat) -> None:
+    calls = await chat.send_file("long.fit", tf.fit_bytes(tf.long_run_with_cooldown()))
+    undone = await chat.press("Undo", calls)
+    assert replies(undone).startswith("Removed: run 32.4 km in 3:00:02; walk 12 min")
+    assert activities(chat) == []
+
+
+async def test_walk_breaks_in_a_gpx_run(chat: FileChat) -> None:
+    calls = await chat.send_file("run.gpx", tf.gpx_bytes(tf.run_with_breaks()))
+    text = replies(calls)
+    assert text.startswith("Logged from your GPX file: run, 7.65 km in 45:15")
+    # Four breaks of 60, 90, 45 and 120 s: about 5 min of walking inside the run.
+    assert "You walked 4 times during the run, 5 min in all" in text
+    assert "Done: walked" in " ".join(labels_of(calls))  # no finisher in the file
+
+
+async def test_walk_file_after_a_run_is_its_finisher(chat: FileChat) -> None:
+    run = await chat.say("long run 20 mi 3:05 this morning")
+    assert replies(run).startswith("Logged: long run")
+    # The typed run is stamped 'this morning'; a walk file recorded after it counts.
+    start = datetime.fromisoformat(activities(chat)[0]["at"])
+    walk_start = start + timedelta(hours=3, minutes=15)
+    calls = await chat.send_file("walk.tcx", tf.tcx_bytes(tf.walk(15, walk_start)))
+    assert "it counts as that run's finisher walk" in replies(calls)
+    done = await chat.press("Done: walked", run)
+    assert replies(done) == "Already logged that walk."
+
+
+async def test_treadmill_run_without_gps(chat: FileChat) -> None:
+    calls = await chat.send_file("treadmill.fit", tf.fit_bytes(tf.treadmill(30)))
+    assert replies(calls).startswith("Logged from your FIT file: run, 5.04 km in 30:00 (5:57/km)")
+
+
+async def test_gzipped_fit_as_strava_exports_it(chat: FileChat) -> None:
+    calls = await chat.send_file("123.fit.gz", tf.gz(tf.fit_bytes(tf.walk(40))))
+    assert replies(calls).startswith("Logged from your FIT file: walk, 40 min, 3.36 km")
+
+
+async def test_same_activity_twice_is_logged_once(chat: FileChat) -> None:
+    plan = tf.run_with_breaks()
+    await chat.send_file("run.fit", tf.fit_bytes(plan))
+    again = await chat.send_file("run.fit", tf.fit_bytes(plan))
+    assert replies(again).startswith("Already in your log: run 7.64 km in 45:15, Sun 29 Nov 08:00.")
+    other_format = await chat.send_file("run.gpx", tf.gpx_bytes(plan))
+    assert replies(other_format).startswith("Already in your log")
+    assert [a["type"] for a in activities(chat)].count("run") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("cut.fit", tf.fit_bytes(tf.walk(5))[:-400], "I couldn't read that FIT file"),
+        ("photo.fit", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "That isn't an activity file I know."),
+        ("empty.gpx", b"", "That file is empty."),
+        ("route.gpx", b'<?xml version="1.0"?><gpx version="1.1"></gpx>', "has no timed track"),
+        ("bad.gz", b"\x1f\x8b\x08\x00garbage", "That .gz file is damaged"),
+        ("ride.fit", tf.fit_bytes(tf.Plan([(600, 7.0)], sport="cycling")), "a cycling activity"),
+        (
+            "future.fit",
+            tf.fit_bytes(tf.Plan([(600, 3.0)], start=NOW + timedelta(days=2))),
+            "That date is in the future.",
+        ),
+        ("nothing.zip", tf.zip_bytes([("notes.txt", b"hi")]), "has no FIT, GPX or TCX files"),
+        ("broken.zip", b"PK\x03\x04 not really", "That .zip is damaged"),
+    ],
+)
+async def test_bad_files_get_one_sentence_and_store_nothing(
+    chat: FileChat, name: str, data: bytes, says: str
+) -> None:
+    calls = await chat.send_file(name, data)
+    text = replies(calls)
+    assert says in text
+    assert "Nothing stored." in text
+    assert len(text.splitlines()) == 1
+    assert activities(chat) == []
+
+
+async def test_a_file_over_telegrams_20_mb_is_not_fetched(chat: FileChat) -> None:
+    calls = await chat.send_file("huge.fit", b"x", size=25 * 2**20)
+    assert [c.method for c in calls] == ["sendMessage"]
+    assert replies(calls).startswith("That file is 25 MB; Telegram lets me download files up")
+
+
+async def test_a_caption_with_pain_is_heard(chat: FileChat) -> None:
+    calls = await chat.send_file(
+        "run.fit", tf.fit_bytes(tf.treadmill(30)), caption="left knee hurts"
+    )
+    text = replies(calls)
+    assert "you said: left knee hurts" in text
+    assert "Pain (left knee hurts) comes first" in text
+
+
+@pytest.fixture(scope="module")
+def history() -> bytes:
+    """200 activities, 3 of them twice."""
+    return tf.history_zip(200, duplicates=3, now=NOW)
+
+
+async def test_history_zip_imports_twelve_weeks_with_progress(
+    chat: FileChat, history: bytes
+) -> None:
+    calls = await chat.send_file("export_12345.zip", history)
+    sent = [c for c in calls if c.method == "sendMessage"]
+    edits = [c for c in calls if c.method == "editMessageText"]
+    assert len(sent) == 1 and sent[0].text.startswith("Importing 200 files…\n░░░░░░░░░░ 0/200")
+    assert len(edits) >= 3
+    assert all(int(e.params["message_id"]) == sent[0].message_id for e in edits)
+    assert "▓▓▓▓▓░░░░░ 100/200" in [e.text.splitlines()[-1] for e in edits]
+    final = edits[-1].text
+    # One run a day back from yesterday: 84 days in 12 weeks; the 3 GPX twins skipped.
+    assert "Imported 84 from the last 12 weeks: 84 runs, 0 walks." in final
+    assert "Already in your log (skipped): 3." in final
+    assert "Older than 12 weeks (skipped): 113." in final
+    assert len(activities(chat)) == 84
+    again = await chat.send_file("export_12345.zip", history)
+    assert "Imported 0 from the last 12 weeks" in replies(again)
+    assert len(activities(chat)) == 84
+
+
+GROUP = {"id": -100777, "type": "supergroup", "title": "Harriers"}
+
+
+async def test_a_member_sends_a_file_in_the_club_group(chat: FileChat) -> None:
+    await chat.say("/start")  # a private chat: the details go there
+    refused = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)), chat=GROUP)
+    assert replies(refused) == "Ana, send /join first: then your files go to your own log."
+    await chat.say("/join", GROUP)
+    calls = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)), chat=GROUP)
+    in_group = [c.text for c in calls if c.chat_id == GROUP["id"]]
+    in_private = [c.text for c in calls if c.chat_id == USER]
+    assert in_group == ["Logged for Ana. Details sent privately."]
+    assert in_private[0].startswith("Logged from your FIT file: run, 5.04 km in 30:00")
+    assert [a["type"] for a in activities(chat)].count("run") == 1
+
+
+async def test_import_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("WALKCOACH_DATA_DIR", str(data))
+    fit = tmp_path / "long.fit"
+    fit.write_bytes(tf.fit_bytes(tf.long_run_with_cooldown()))
+    assert main(["import", str(fit), "--dry-run", "--units", "mi", "--tz", "Berlin"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("long.fit:\nLogged from your FIT file: run, 20.13 mi in 3:00:02")
+    assert "at 09:00" in out  # 08:00 UTC in Berlin
+    assert not data.exists()  # a dry run stores nothing
+    assert main(["import", str(fit), "--user", "42"]) == 0
+    assert "Logged from your FIT file" in capsys.readouterr().out
+    assert main(["import", str(fit), "--user", "42"]) == 0
+    assert "Already in your log" in capsys.readouterr().out
+    assert main(["import", str(tmp_path / "missing.fit"), "--dry-run"]) == 1
