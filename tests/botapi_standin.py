@@ -243,6 +243,17 @@ class BotApiStandIn:
                     raise TimeoutError(f"no matching call; since {since}: {sent}")
                 self._cond.wait(remaining)
 
+    def calls_after(self, since: int, timeout: float) -> list[Call]:
+        """The calls after index `since`, waiting (bounded) for at least one."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.calls) <= since:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._cond.wait(remaining)
+            return self.calls[since:]
+
     def wait_text(self, starts: str, since: int = 0, timeout: float = 20.0) -> Call:
         """The first message sent after `since` whose text starts with `starts`."""
         return self.wait_for(

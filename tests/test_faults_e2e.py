@@ -19,6 +19,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,15 +77,24 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def settle(standin: BotApiStandIn, expected: dict[int, list[int]], timeout: float = 30) -> None:
-    """Wait (bounded) until every report was answered."""
-
-    def done(_: Call) -> bool:
-        return all(
-            set(answered(standin.calls, uid)) >= set(minutes) for uid, minutes in expected.items()
-        )
-
-    if not done(Call("", {}, {})):
-        standin.wait_for(lambda c: c.method == "sendMessage" and done(c), timeout=timeout)
+    """Wait (bounded) until every report was answered. Each call is looked at once (the
+    stand-in's lock is not held meanwhile: its server threads keep answering)."""
+    deadline = time.monotonic() + timeout
+    seen: dict[int, set[int]] = defaultdict(set)
+    looked = 0
+    while True:
+        new = standin.calls_after(looked, max(0.0, deadline - time.monotonic()))
+        looked += len(new)
+        for call in new:
+            if call.method == "sendMessage" and call.chat_id in expected:
+                found = re.match(r"Logged: walk, (\d+) min", call.text)
+                if found:
+                    seen[int(call.chat_id)].add(int(found[1]))
+        left = {u: sorted(set(m) - seen[u]) for u, m in expected.items() if set(m) - seen[u]}
+        if not left:
+            return
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"reports never answered: {left}")
 
 
 # ---- one fault at a time ----
