@@ -164,7 +164,7 @@ def test_kills_while_runners_report_polling(standin: BotApiStandIn, tmp_path: Pa
                 standin.push_text(uid, f"walked {value} min")
             after = rng.randint(0, per_round * 2)
             with contextlib.suppress(TimeoutError):  # fewer calls than that: killed idle
-                standin.wait_for(lambda c: True, since=mark + after, timeout=5)
+                standin.wait_for(lambda c: True, since=mark + after, timeout=1)
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
