@@ -11,8 +11,8 @@ import logging
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -21,7 +21,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import steps, texts
 from bot.account import data as account_data
@@ -39,7 +39,11 @@ from bot.files import handlers as files
 from bot.insights import handlers as insights
 from bot.insights.chart import ChartPool
 from bot.insights.summary import WeeklySummary
+from bot.intake import UpdateJournal
 from bot.nudges import daily, morning
+from bot.outbox import retry_owed
+from bot.processing import JournalingBot, PerRunnerProcessor
+from bot.ratelimit import PerChatRateLimiter
 from bot.replies import Reply
 from bot.reporting import guided
 from bot.reporting import handlers as reporting
@@ -50,6 +54,8 @@ from bot.storage import DataDir, Draft, Repository, UserTx
 from bot.workers import Worker
 
 logger = logging.getLogger("walkcoach")
+# How often owed replies are tried again (a failed reply waits at most this long).
+OUTBOX_RETRY_S = 5
 
 # New messages only: an edited message must not log a run twice.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -147,6 +153,11 @@ async def log_update(update: Update, context: WalkContext) -> None:
     logger.info(
         "update update_id=%s kind=%s chat_id=%s user_id=%s", update.update_id, kind, chat, user
     )
+    if update.message is not None and update.message.from_user is None:
+        # Telegram gives every chat message a sender (anonymous admins get a stand-in
+        # one); one without is forged, and no handler could answer it.
+        logger.info("ignored update_id=%s: a message without a sender", update.update_id)
+        raise ApplicationHandlerStop
 
 
 def register_handlers(app: WalkApp) -> None:
@@ -177,21 +188,38 @@ def register_handlers(app: WalkApp) -> None:
 
 
 async def on_startup(app: WalkApp) -> None:
-    """Load what is scheduled, then register the command menu."""
+    """Load what is scheduled, queue what the last run left unhandled, then register the
+    command menu."""
     counts = await asyncio.to_thread(app.services.scheduler.load)
     logger.info("schedule loaded: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    for raw in app.services.journal.pending():
+        # Handled as soon as the application starts, before anything Telegram sends next.
+        await app.update_queue.put(Update.de_json(raw, app.bot))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
 
 
 async def on_shutdown(app: WalkApp) -> None:
     """Snapshot the nudge index (the next start reads almost nothing); stop the chart worker."""
-    await asyncio.to_thread(app.services.scheduler.close)
+    try:
+        await asyncio.to_thread(app.services.scheduler.close)
+    except OSError as exc:
+        # A full disk at shutdown: the snapshot is an optimisation (the next start
+        # rebuilds the index from the journal or the runners' files); say so in one line.
+        logger.error("could not save the schedule snapshot at shutdown: %s", exc.strerror)
     await asyncio.to_thread(app.services.worker.close)
+    app.services.journal.close()
 
 
 async def minute_job(context: WalkContext) -> None:
     """The one repeating job: every due nudge, follow-up, summary and club post."""
     await context.services.scheduler.tick(context.bot)
+
+
+async def outbox_job(context: WalkContext) -> None:
+    """Every few seconds: replies owed since a send failed (or a run died) go out."""
+    journal = context.services.journal
+    if journal.owed():
+        await retry_owed(context.bot, journal)
 
 
 def build_services(
@@ -212,7 +240,9 @@ def build_services(
     scheduler = Scheduler(
         [runners, ClubSource(repo, club_index)], data.scheduler_state, clock, commit=repo.sync
     )
-    return Services(repo, clock, scheduler, worker or Worker())
+    updates = UpdateJournal(data.updates_journal)
+    updates.open()
+    return Services(repo, clock, scheduler, updates, worker or Worker())
 
 
 def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
@@ -225,6 +255,13 @@ def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
         name="minute",
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
     )
+    app.job_queue.run_repeating(
+        outbox_job,
+        interval=OUTBOX_RETRY_S,
+        first=1,
+        name="outbox",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
 
 
 def build_application(
@@ -234,26 +271,32 @@ def build_application(
     clock: Clock = system_clock,
     sleep: Sleep = asyncio.sleep,
     rate_limiter: bool = True,
+    concurrent_updates: int = 64,
     worker: Worker | None = None,
 ) -> WalkApp:
     """The bot, ready to run; tests pass an offline `request`, their clock and sleep (and
     may share one file worker between apps)."""
     services = build_services(settings, clock, sleep, worker)
+    # The bot is built here (not by the builder) because its getUpdates journals.
+    bot = JournalingBot(
+        services.journal,
+        token=settings.token,
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(),
+        # The limiter waits out a 429 for its chat only; other chats go on.
+        rate_limiter=PerChatRateLimiter(max_retries=2) if rate_limiter else None,
+    )
     builder = (
         Application.builder()
         .application_class(WalkApplication, kwargs={"services": services})
         .context_types(ContextTypes(context=WalkContext))
-        .token(settings.token)
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
+        .bot(bot)
+        .concurrent_updates(PerRunnerProcessor(concurrent_updates))
         .post_init(on_startup)  # type: ignore[arg-type]
         .post_shutdown(on_shutdown)  # type: ignore[arg-type]
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    if rate_limiter:
-        # PTB types the builder's limiter by its rate-limit argument type; ours takes a dict.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
     app = builder.build()
     assert isinstance(app, WalkApplication)
     register_handlers(app)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from telegram import CallbackQuery, Update
 
+from bot import texts
 from bot.context import Callback, WalkContext
 from bot.conversation import Prefix
+from bot.outbox import owe_and_send, prepared_step
 from bot.replies import Reply
 from bot.sending import send_to
 from bot.storage import UserSettings, UserTx
+
+logger = logging.getLogger("walkcoach")
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,13 @@ async def respond(
     w = who(update)
     svc = context.services
     now = svc.clock()
-    replies = await svc.repo.transact(w.user_id, lambda tx: step(tx, w, now))
-    await send(context, w.chat_id, replies, remove_keyboard)
+    # The replies are owed durably before sending: a failed send is retried later,
+    # never apologised for (the runner would send again and log twice).
+    run = prepared_step(
+        svc.journal, update.update_id, w.chat_id, lambda tx: step(tx, w, now), remove_keyboard
+    )
+    await svc.repo.transact(w.user_id, run)
+    await owe_and_send(context.bot, svc.journal, update.update_id)
 
 
 async def clear_buttons(query: CallbackQuery) -> None:
@@ -71,6 +81,12 @@ def private_only(callback: Callback) -> Callback:
     who taps is not the one the button was for (and ids are per runner)."""
 
     async def guarded(update: Update, context: WalkContext) -> None:
+        query = update.callback_query
+        if query is not None and query.message is None:
+            # A tap with no message (inline mode, which the bot never uses): forged.
+            logger.info("ignored update_id=%s: a button without its message", update.update_id)
+            await query.answer(texts.STALE_BUTTON)
+            return
         chat = update.effective_chat
         if chat is not None and chat.type != "private":
             if update.callback_query is not None:

@@ -7,6 +7,7 @@ nothing is looked up by a string key.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.intake import UpdateJournal
 from bot.scheduling import Scheduler
 from bot.storage import Repository
 from bot.workers import Worker
@@ -34,6 +36,8 @@ class Services:
     repo: Repository
     clock: Clock
     scheduler: Scheduler
+    # Updates received and not yet handled, and replies owed (bot.intake).
+    journal: UpdateJournal
     # Reads watch files in a process of its own.
     worker: Worker = field(default_factory=Worker)
 
@@ -44,6 +48,15 @@ class WalkApplication(Application[Any, Any, Any, Any, Any, Any]):
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+
+    async def process_update(self, update: object) -> None:
+        """Handle the update, then note it handled in the journal. Not reached when the
+        task is cancelled (shutdown) or the process dies: the next start replays it."""
+        await super().process_update(update)
+        if isinstance(update, Update):
+            journal = self.services.journal
+            if journal.is_pending(update.update_id):
+                await asyncio.to_thread(journal.handled, update.update_id)
 
 
 class WalkContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 import urllib.request
@@ -24,9 +25,23 @@ logger = logging.getLogger("walkcoach")
 HEARTBEAT_MAX_AGE_S = 180
 
 
+def _folder_status(data_dir: Path) -> str:
+    """'ok', or why the data folder cannot be used (nothing is created or written)."""
+    if not data_dir.exists():
+        return f"no data folder at {data_dir} (`run` creates it; `check` never does)"
+    if not data_dir.is_dir():
+        return f"{data_dir} is not a folder"
+    if not os.access(data_dir, os.R_OK | os.W_OK | os.X_OK):
+        return f"data folder {data_dir} is not writable"
+    return "ok"
+
+
 def check(settings: Settings) -> int:
-    """Validate the settings and the data folder, without the network."""
-    status = UserStore(settings.data_dir).check()
+    """Validate the settings and the data folder, without the network or a write."""
+    status = _folder_status(settings.data_dir)
+    if status != "ok":
+        print(f"walk-coach: {status}", file=sys.stderr)
+        return 1
     mode = f"webhook {settings.webhook_url}" if settings.webhook_url else "polling"
     print(f"settings ok: api {settings.api_url}, data {settings.data_dir} ({status}), {mode}")
     found = check_records(DataDir(settings.data_dir).records())

@@ -56,6 +56,8 @@ APOLOGY = (
     "Sorry, something went wrong on my side. Everything you logged before is safe;"
     " please try that again in a moment."
 )
+DISK_FULL = "I could not save that: the disk is full; nothing was stored. Please try again later."
+SETTING_UNCHANGED = "OK, left as it was. /settings shows them all."
 ALREADY_LOGGED = "Got that one already: it's in your log (see /today)."
 CANCELLED = "OK, stopped. Nothing from that question was saved."
 NOTHING_TO_CANCEL = "Nothing to cancel."

@@ -12,20 +12,20 @@ import json
 import logging
 import re
 import signal
-from typing import Any
 from urllib.parse import urlsplit
 
 import tornado.httpserver
 import tornado.web
 from telegram import Update
-from telegram.ext import Application
 
+from bot.context import WalkApplication
+from bot.intake import clean
 from bot.settings import Settings
 from bot.storage import UserStore
 
 logger = logging.getLogger("walkcoach.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-AnyApp = Application[Any, Any, Any, Any, Any, Any]
+AnyApp = WalkApplication
 
 
 # Telegram's updates are kilobytes; anything larger is not one of them.
@@ -75,14 +75,23 @@ class UpdateHandler(tornado.web.RequestHandler):
         if self.refused:
             return
         try:
-            data = json.loads(bytes(self.body))
+            data = clean(json.loads(bytes(self.body)))
             if not isinstance(data, dict):
                 raise TypeError("an update is a JSON object")
             update = Update.de_json(data, self.app.bot)
         except Exception:  # anything that is not a valid update: 400, never 500
             self._refuse(400, "not an update")
             return
-        await self.app.update_queue.put(update)
+        # 200 tells Telegram to forget the update: only once it is journaled (fsynced).
+        journal = self.app.services.journal
+        try:
+            fresh = await asyncio.to_thread(journal.receive, [data])
+        except OSError as exc:
+            logger.error("could not journal update_id=%s: %s", update.update_id, exc.strerror)
+            self._refuse(503, "try again later")  # Telegram retries it
+            return
+        if fresh:  # a redelivery of a journaled update is answered, not handled twice
+            await self.app.update_queue.put(update)
         self.finish({"ok": True})
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import ctypes.util
 import os
 import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -18,19 +20,28 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _die_with(parent: int) -> None:
-    """In the worker, first thing: ask Linux to kill it when the bot dies, even by
-    SIGKILL (no orphan keeps memory after a crash); if the bot is already gone, leave."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
+def die_with_parent(parent_pid: int) -> None:
+    """In a worker process: exit when the bot dies, even by SIGKILL (Linux's parent-death
+    signal; elsewhere the worker ends when its pipe to the bot closes, as usual)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the pool's own pipe check remains
-        pass
-    if os.getppid() != parent:
+    if os.getppid() != parent_pid:  # the bot died before the signal was armed
         os._exit(0)
+
+
+def spawn_pool() -> ProcessPoolExecutor:
+    """One worker process that dies with the bot. Spawned, not forked: the bot has
+    threads, and a forked copy of them can deadlock."""
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=get_context("spawn"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 class Worker:
@@ -43,13 +54,7 @@ class Worker:
         """`fn(*args)` in the worker process (a module-level function: it is pickled)."""
         loop = asyncio.get_running_loop()
         if self._pool is None:
-            # spawn, not fork: the bot has threads, and a forked copy of them can deadlock.
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=get_context("spawn"),
-                initializer=_die_with,
-                initargs=(os.getpid(),),
-            )
+            self._pool = spawn_pool()
         try:
             return await loop.run_in_executor(self._pool, partial(fn, *args, **kwargs))
         except BrokenProcessPool:

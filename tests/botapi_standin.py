@@ -67,6 +67,27 @@ def parse_request(
     return params, files
 
 
+# What a fault does. Status faults are Telegram's own answers (nothing was delivered).
+# "reset_before": the connection drops before the call is read (nothing delivered);
+# "reset_after": the call is delivered, then the connection drops before the answer
+# (the bot cannot tell it from "reset_before", nor from a read timeout after sending).
+FAULTS: dict[str, tuple[int, dict[str, Any]]] = {
+    "500": (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}),
+    "502": (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}),
+    "429": (
+        429,
+        {
+            "ok": False,
+            "error_code": 429,
+            "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1},
+        },
+    ),
+    "403": (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"}),
+    "400": (400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}),
+}
+
+
 class BotApiStandIn:
     """The server and its state; use as a context manager."""
 
@@ -80,6 +101,11 @@ class BotApiStandIn:
         self.chat_members: dict[tuple[int, int], str] = {}
         # Files runners sent, by file_id: getFile and the download serve them.
         self.files: dict[str, bytes] = {}
+        # Fault injection: given (method, params), the fault to answer this call with
+        # (see FAULTS), or None to answer normally. Calls answered with a fault are
+        # kept in `faulted`; `calls` holds only what Telegram accepted.
+        self.fault: Callable[[str, dict[str, Any]], str | None] | None = None
+        self.faulted: list[tuple[str, Call]] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -217,6 +243,17 @@ class BotApiStandIn:
                     raise TimeoutError(f"no matching call; since {since}: {sent}")
                 self._cond.wait(remaining)
 
+    def calls_after(self, since: int, timeout: float) -> list[Call]:
+        """The calls after index `since`, waiting (bounded) for at least one."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.calls) <= since:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._cond.wait(remaining)
+            return self.calls[since:]
+
     def wait_text(self, starts: str, since: int = 0, timeout: float = 20.0) -> Call:
         """The first message sent after `since` whose text starts with `starts`."""
         return self.wait_for(
@@ -315,8 +352,12 @@ class BotApiStandIn:
         found = self.files.get(file_path.removeprefix("documents/"))
         return found if token == self.token and found is not None else b""
 
-    def _call(self, call: Call) -> tuple[int, dict[str, Any]]:
-        """Answer one Bot API call and record it."""
+    def _call(self, call: Call) -> tuple[int, dict[str, Any]] | None:
+        """Answer one Bot API call and record it (None: the connection drops without an
+        answer, an injected fault)."""
+        fault = self.fault(call.method, call.params) if self.fault else None
+        if fault is not None:
+            return self._faulted(fault, call.method, call.params, call)
         if call.method == "getUpdates":
             self._record(call)  # before the long poll: start-up waits for it
         status, body = self._answer(call.method, call.params)
@@ -327,6 +368,23 @@ class BotApiStandIn:
                 call.message_id = int(result["message_id"])
             self._record(call)
         return status, body
+
+    def _faulted(
+        self, fault: str, method: str, params: dict[str, Any], call: Call
+    ) -> tuple[int, dict[str, Any]] | None:
+        """Answer a call with a fault: Telegram's error answer, or None for a connection
+        dropped without one."""
+        with self._cond:
+            self.faulted.append((fault, call))
+        if fault == "reset_after":
+            _, body = self._answer(method, params)
+            result = body.get("result")
+            if isinstance(result, dict) and "message_id" in result:
+                call.message_id = int(result["message_id"])
+            self._record(call)  # delivered; the answer is lost
+        if fault in ("reset_before", "reset_after"):
+            return None
+        return FAULTS[fault]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self
@@ -354,8 +412,11 @@ class BotApiStandIn:
                     self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                     return
                 params, files = self._params()
-                status, body = standin._call(Call(method, params, files))
-                self._send(status, body)
+                answer = standin._call(Call(method, params, files))
+                if answer is None:
+                    self.close_connection = True  # dropped without an answer
+                    return
+                self._send(*answer)
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
                 self._raw(status, json.dumps(body).encode(), "application/json")

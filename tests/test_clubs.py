@@ -298,3 +298,13 @@ async def test_group_ignores_ordinary_chatter(club: Club) -> None:
     calls = await club.member(ANA, "Ana").say("anyone up for a 10k tomorrow?")
     assert calls == []
     assert stored(club.data, ANA)[2] == []
+
+
+async def test_an_outage_at_digest_time_posts_it_once_when_it_ends(club: Club) -> None:
+    await setup_members(club)
+    club.request.network_errors[GROUP_ID] = 10**6  # Telegram unreachable at 18:00
+    assert texts(await club.tick(utc(2026, 11, 29, 18, 0)), GROUP_ID) != []  # tried...
+    club.request.network_errors[GROUP_ID] = 0
+    posted = texts(await club.tick(utc(2026, 11, 29, 18, 1)), GROUP_ID)
+    assert [p.splitlines()[0] for p in posted] == ["Weekly walking digest"]  # ...posted
+    assert texts(await club.tick(utc(2026, 11, 29, 18, 2)), GROUP_ID) == []  # once

@@ -183,8 +183,16 @@ def test_check_command_validates_without_network(tmp_path: Path) -> None:
         "TELEGRAM_API_URL": "http://127.0.0.1:9",
         "WALKCOACH_DATA_DIR": str(tmp_path / "d"),
     }
+    missing = _run(env, "check")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr == (
+        f"walk-coach: no data folder at {tmp_path / 'd'} (`run` creates it; `check` never does)\n"
+    )
+    assert not (tmp_path / "d").exists()  # check created nothing
+    (tmp_path / "d").mkdir()
     ok = _run(env, "check")
     assert ok.returncode == 0 and ok.stdout.startswith("settings ok:") and "polling" in ok.stdout
+    assert list((tmp_path / "d").iterdir()) == []  # nor wrote anything
     no_secret = _run({**env, "WEBHOOK_URL": "https://bot.example.org/tg"}, "check")
     assert no_secret.returncode == 2
     assert "WEBHOOK_SECRET is required" in no_secret.stderr

@@ -85,7 +85,9 @@ def field_answer(tx: UserTx, who_: Who, draft: Draft, text: str) -> list[Reply]:
     """A typed or tapped answer to the current settings question."""
     field = Field(draft.step)
     if text.strip().lower() == SKIP:
-        return _next(tx, who_, draft, None)
+        # In setup the next question is the answer; a single question gets a word.
+        said = texts.SETTING_UNCHANGED if draft.flow == Flow.SETTINGS else None
+        return _next(tx, who_, draft, said)
     settings = settings_for(tx, who_)
     outcome = apply(field, settings, text)
     if not isinstance(outcome, Applied):

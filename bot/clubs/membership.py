@@ -138,6 +138,9 @@ async def migrated(update: Update, context: WalkContext) -> None:
         old, new = message.migrate_from_chat_id, message.chat.id
     else:
         return
+    if old == new:  # forged: a chat migrated to itself would lock its club twice
+        logger.info("ignored a migration of chat_id=%s to itself", old)
+        return
     await move_club(context.services.repo, old, new)
 
 

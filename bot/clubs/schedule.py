@@ -9,13 +9,14 @@ import threading
 from datetime import date, datetime
 
 from telegram import Bot
-from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import coaching
 from bot.clubs.board import digest_text, tip_text
 from bot.clubs.membership import member_weeks, move_club
 from bot.replies import Reply
-from bot.scheduling import MINUTE, Due, wall_minutes
+from bot.scheduling import MINUTE, Due, RetryLater, wall_minutes
+from bot.scheduling.delivery import surely_not_sent
 from bot.sending import send_to
 from bot.storage import Club, ClubKey, ClubTx, Repository
 from bot.storage.records import club_key
@@ -131,6 +132,14 @@ class ClubSource:
             stop = _deactivate if chat_id == club.chat_id else _unlink_channel
             await self.repo.club_transact(club.chat_id, stop)
             return False
+        except RetryAfter as exc:
+            raise RetryLater(f"club chat_id={chat_id}") from exc
+        except NetworkError as exc:
+            if surely_not_sent(exc):  # an outage: the scheduler tries again next minute
+                raise RetryLater(f"club chat_id={chat_id}") from exc
+            # It may have gone out: recorded as posted, never posted twice.
+            logger.warning("club post outcome unknown, not posted again: chat_id=%s", chat_id)
+            return True
         except TelegramError as exc:
             logger.warning("club post failed chat_id=%s: %s", chat_id, exc)
             return False

@@ -8,9 +8,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
-from multiprocessing import get_context
 from typing import TYPE_CHECKING
 
+from bot.workers import spawn_pool
 from coach_rules import WeeklyFigures
 
 if TYPE_CHECKING:
@@ -143,8 +143,7 @@ class ChartPool:
         """The weekly chart as PNG, rendered in the worker process."""
         loop = asyncio.get_running_loop()
         if self._pool is None:
-            # spawn, not fork: the bot has threads, and a forked copy of them can deadlock.
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+            self._pool = spawn_pool()
         try:
             return await loop.run_in_executor(self._pool, week_chart_png, figures)
         except BrokenProcessPool:

@@ -4,7 +4,7 @@ from bot.scheduling.delivery import Delivery, Outcome, Sleep
 from bot.scheduling.index import MINUTE, Due, NudgeIndex, Slot, wall_minutes
 from bot.scheduling.journal import IndexJournal
 from bot.scheduling.runners import Planned, Planner, RunnerSource
-from bot.scheduling.scheduler import Scheduler, Source
+from bot.scheduling.scheduler import RetryLater, Scheduler, Source
 
 __all__ = [
     "MINUTE",
@@ -15,6 +15,7 @@ __all__ = [
     "Outcome",
     "Planned",
     "Planner",
+    "RetryLater",
     "RunnerSource",
     "Scheduler",
     "Sleep",

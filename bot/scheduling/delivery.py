@@ -1,4 +1,10 @@
-"""Sending one scheduled message: bounded retries, and what the outcome means."""
+"""Sending one scheduled message, and what the outcome means.
+
+A send is retried only when it surely did not reach Telegram (Telegram answered with an
+error, or the connection was never made). A send that timed out or lost its connection
+after the request went out may have been delivered: it is not sent again blindly, it is
+counted as UNKNOWN and recorded as sent (a nudge is better missed once than doubled).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,11 @@ from bot.sending import send_to
 
 logger = logging.getLogger("walkcoach.schedule")
 Sleep = Callable[[float], Awaitable[None]]
+# A 429 longer than this is not waited out in the tick: the item is retried next minute.
+LONGEST_WAIT_S = 5.0
+# PTB's request chains the HTTP client's (httpx) error as the cause; these are raised
+# before a byte of the request left: safe to send again. (By name: httpx is PTB's.)
+NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
 
 
 class Outcome(Enum):
@@ -23,12 +34,21 @@ class Outcome(Enum):
 
     SENT = "sent"
     BLOCKED = "blocked"
-    FAILED = "failed"
+    FAILED = "failed"  # Telegram refused it (400): sending again would not help
+    RETRY = "retry"  # surely not delivered, for a reason that passes: try again later
+    UNKNOWN = "unknown"  # the request went out and no answer came back
+
+
+def surely_not_sent(exc: NetworkError) -> bool:
+    """Whether a network error proves the message did not go out: Telegram answered with
+    an error status (no httpx cause), or the connection never opened."""
+    cause = exc.__cause__
+    return cause is None or type(cause).__name__ in NOT_SENT
 
 
 class Delivery:
-    """Sends with retries: 429 is waited out, network errors retried with back-off,
-    403 means the chat blocked the bot, other 400s are not retried."""
+    """Sends with bounded retries: short 429s waited out, network errors retried only
+    when nothing went out, 403 means the chat blocked the bot, other 400s not retried."""
 
     def __init__(self, sleep: Sleep = asyncio.sleep, retries: int = 3) -> None:
         self.sleep, self.retries = sleep, retries
@@ -40,7 +60,8 @@ class Delivery:
         return outcome
 
     async def send(self, bot: Bot, chat_id: int, replies: Sequence[Reply], what: str) -> Outcome:
-        """Send `replies` to `chat_id`; `what` names the delivery in log lines (ids only)."""
+        """Send `replies` to `chat_id`; `what` names the delivery in log lines (ids only).
+        Several replies are sent as one (a nudge is one message in practice)."""
         for attempt in range(self.retries + 1):
             try:
                 await send_to(bot, chat_id, replies)
@@ -49,12 +70,19 @@ class Delivery:
                 return self.count(Outcome.BLOCKED)
             except RetryAfter as exc:
                 wait = exc.retry_after
-                await self.sleep(wait.total_seconds() if isinstance(wait, timedelta) else wait)
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                if seconds > LONGEST_WAIT_S:
+                    logger.info("rate limited for %.0f s, retried later: %s", seconds, what)
+                    return self.count(Outcome.RETRY)
+                await self.sleep(seconds)
             except BadRequest as exc:
                 logger.warning("not sent: %s: %s", what, exc)
                 return self.count(Outcome.FAILED)
-            except NetworkError:
+            except NetworkError as exc:
+                if not surely_not_sent(exc):
+                    logger.warning("outcome unknown, not sent again: %s: %r", what, exc)
+                    return self.count(Outcome.UNKNOWN)
                 if attempt < self.retries:
                     await self.sleep(2.0**attempt)
-        logger.warning("gave up after %s tries: %s", self.retries + 1, what)
-        return self.count(Outcome.FAILED)
+        logger.warning("not sent after %s tries, retried later: %s", self.retries + 1, what)
+        return self.count(Outcome.RETRY)

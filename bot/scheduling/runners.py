@@ -20,6 +20,7 @@ from bot.replies import Reply
 from bot.scheduling.delivery import Delivery, Outcome
 from bot.scheduling.index import Due, NudgeIndex, Slot
 from bot.scheduling.journal import IndexJournal
+from bot.scheduling.scheduler import RetryLater
 from bot.storage import Repository, UserSettings, UserState, UserTx
 from bot.timezones import local_now
 
@@ -68,12 +69,25 @@ def _mark_blocked(tx: UserTx) -> None:
         tx.put_settings(settings)
 
 
+def sending_key(kind: str) -> str:
+    """The sent-record noting a send of `kind` was about to go out (cleared once it did)."""
+    return f"sending:{kind}"
+
+
 def _record(tx: UserTx, item: Planned) -> None:
     state = tx.state()
     state.sent[item.kind] = item.local_date
+    state.sent.pop(sending_key(item.kind), None)
     if item.on_sent is not None:
         item.on_sent(state)
     tx.put_state(state)
+
+
+def _release(tx: UserTx, item: Planned) -> None:
+    """Surely not sent: the next try may send it."""
+    state = tx.state()
+    if state.sent.pop(sending_key(item.kind), None) is not None:
+        tx.put_state(state)
 
 
 class RunnerSource:
@@ -119,29 +133,68 @@ class RunnerSource:
         for planner in self.planners:
             if planner.slot != slot or state.sent.get(planner.kind) == now.date():
                 continue
+            if state.sent.get(sending_key(planner.kind)) == now.date():
+                # A run died between the request and its record: it may have gone out.
+                # Never doubled; counted as unknown (the one window a kill can hit).
+                logger.warning(
+                    "outcome unknown after a restart, not sent again: user_id=%s kind=%s",
+                    settings.user_id,
+                    planner.kind,
+                )
+                self.delivery.count(Outcome.UNKNOWN)
+                state.sent[planner.kind] = now.date()
+                state.sent.pop(sending_key(planner.kind))
+                tx.put_state(state)
+                continue
             item = planner.plan(tx, settings, state, now)
             if item is not None:
                 planned.append(item)
+        if planned:
+            # Noted in the same write as the plan: whatever happens next, it is known
+            # that the send may have started.
+            state = tx.state()
+            for item in planned:
+                state.sent[sending_key(item.kind)] = item.local_date
+            tx.put_state(state)
         return planned
 
     async def deliver(self, bot: Bot, due: Due) -> None:
-        """Plan, send and record what is due for one runner."""
-        planned = await self.repo.transact(
+        """Plan, send and record what is due for one runner. Raises RetryLater when an
+        item surely did not go out for a reason that passes (an outage, a long 429)."""
+        planned = await self.repo.transact_existing(
             due.target, lambda tx: self.plan(tx, due.slot, due.minute)
         )
-        for item in planned:
-            if item.prepare is not None:
-                item = await item.prepare(item)
-            what = f"user_id={item.user_id} kind={item.kind}"
-            outcome = await self.delivery.send(bot, item.chat_id, item.replies, what)
-            if outcome is Outcome.SENT:
+        # None: the runner deleted their data (/delete wins: nothing is recreated).
+        for index, item in enumerate(planned or []):
+            try:
+                outcome = await self._send(bot, item)
+            except Exception:
+                # A failure before the request (drawing the chart, a bug): nothing went
+                # out, so the notes must not make it count as maybe-sent.
+                await self._release(planned or [], index)
+                raise
+            if outcome in (Outcome.SENT, Outcome.UNKNOWN):
                 # Not fsynced one by one: the scheduler commits the minute's records in one
                 # go before it marks the minute done (a kill -9 meanwhile keeps them).
-                record = functools.partial(_record, item=item)
-                await self.repo.transact(item.user_id, record, durable=False)
-            elif outcome is Outcome.BLOCKED:
-                await self.repo.transact(item.user_id, _mark_blocked)
+                await self.repo.transact_existing(
+                    item.user_id, functools.partial(_record, item=item), durable=False
+                )
+                continue
+            await self._release(planned or [], index)
+            if outcome is Outcome.BLOCKED:
+                await self.repo.transact_existing(item.user_id, _mark_blocked)
                 logger.info("blocked by user_id=%s; skipped until they write", item.user_id)
-                return
-            else:
-                return
+            if outcome is Outcome.RETRY:
+                raise RetryLater(f"user_id={item.user_id} kind={item.kind}")
+            return
+
+    async def _send(self, bot: Bot, item: Planned) -> Outcome:
+        if item.prepare is not None:
+            item = await item.prepare(item)
+        what = f"user_id={item.user_id} kind={item.kind}"
+        return await self.delivery.send(bot, item.chat_id, item.replies, what)
+
+    async def _release(self, planned: Sequence[Planned], first: int) -> None:
+        """Items from `first` on surely did not go out: clear their notes."""
+        for left in planned[first:]:
+            await self.repo.transact_existing(left.user_id, functools.partial(_release, item=left))

@@ -22,6 +22,11 @@ from bot.storage.atomic import atomic_write_bytes
 logger = logging.getLogger("walkcoach.schedule")
 
 
+class RetryLater(Exception):
+    """Raised by a source's deliver: nothing went out, for a reason that passes (an
+    outage, a long 429). The item is tried again each minute within the catch-up window."""
+
+
 class Source(Protocol):
     """Something with scheduled deliveries."""
 
@@ -65,8 +70,10 @@ class Scheduler:
         self.catch_up = catch_up
         self._slots = asyncio.Semaphore(concurrency)
         self._tick_lock = asyncio.Lock()
+        self.retry: list[tuple[str, Due]] = []
         self.last_done = self._load_last_done()
         self.failures = 0
+        self.dropped = 0  # retries given up at the end of the catch-up window
 
     def load(self) -> dict[str, int]:
         """Load every source (at start-up); how many items each holds, by source name."""
@@ -79,15 +86,23 @@ class Scheduler:
 
     def _load_last_done(self) -> datetime | None:
         try:
-            return datetime.fromisoformat(json.loads(self.state_path.read_bytes())["last_done"])
+            state = json.loads(self.state_path.read_bytes())
+            last = datetime.fromisoformat(state["last_done"])
         except (FileNotFoundError, ValueError, KeyError):
             return None
+        for name, target, slot, minute in state.get("retry", []):
+            self.retry.append(
+                (str(name), Due(int(target), str(slot), datetime.fromisoformat(minute)))
+            )
+        return last
 
     def _save_last_done(self, minute: datetime, delivered: bool = False) -> None:
         if delivered and self.commit is not None:
             self.commit()  # the minute's records first: then the minute counts as done
         self.last_done = minute
-        atomic_write_bytes(self.state_path, json.dumps({"last_done": minute.isoformat()}).encode())
+        retry = [[name, d.target, d.slot, d.minute.isoformat()] for name, d in self.retry]
+        state = {"last_done": minute.isoformat(), "retry": retry}
+        atomic_write_bytes(self.state_path, json.dumps(state).encode())
 
     def _first_minute(self, now: datetime) -> datetime:
         if self.last_done is None:
@@ -103,6 +118,7 @@ class Scheduler:
         """Handle every minute up to now that is not done yet (APScheduler may skip ticks)."""
         async with self._tick_lock:
             last = floor_minute(self.clock())
+            await self._retry(bot, last)
             minute = self._first_minute(last)
             while minute <= last:
                 dues = [(source, due) for source in self.sources for due in source.due(minute)]
@@ -113,10 +129,30 @@ class Scheduler:
                 await asyncio.to_thread(self._save_last_done, minute, bool(dues))
                 minute += MINUTE
 
+    async def _retry(self, bot: Bot, now: datetime) -> None:
+        """Try again what an outage kept from going out, while it is still worth sending."""
+        if not self.retry:
+            return
+        waiting, self.retry = self.retry, []
+        by_name = {source.name: source for source in self.sources}
+        keep = [(by_name[n], d) for n, d in waiting if n in by_name]
+        late = [(s, d) for s, d in keep if d.minute < now - self.catch_up]
+        for _, due in late:
+            logger.warning(
+                "gave up: target=%s slot=%s (outage past the catch-up window)", due.target, due.slot
+            )
+        self.dropped += len(late)
+        todo = [(s, d) for s, d in keep if d.minute >= now - self.catch_up]
+        await asyncio.gather(*(self._guarded(bot, s, d) for s, d in todo))
+        if self.last_done is not None:  # the retry list is saved with the minute
+            await asyncio.to_thread(self._save_last_done, self.last_done)
+
     async def _guarded(self, bot: Bot, source: Source, due: Due) -> None:
         async with self._slots:
             try:
                 await source.deliver(bot, due)
+            except RetryLater:
+                self.retry.append((source.name, due))
             except Exception:  # one target's failure never stops the others
                 logger.exception("delivery failed: target=%s slot=%s", due.target, due.slot)
                 self.failures += 1

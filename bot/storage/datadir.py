@@ -7,6 +7,7 @@
     <root>/schedule-journal.txt         runners whose schedule changed since then
     <root>/scheduler.json               the last minute the scheduler finished
     <root>/walk-coach.lock              held by the one bot process running here
+    <root>/updates-journal.jsonl        updates not yet handled, replies owed (bot.intake)
     .<name>.<suffix>.tmp beside any of them: a write a killed process left behind
 
 Backup, restore, the start-up sweep, /delete, the store and the scheduler all ask this
@@ -59,6 +60,11 @@ class DataDir:
     def schedule_journal(self) -> Path:
         """Runners whose schedule changed since the snapshot."""
         return self.root / "schedule-journal.txt"
+
+    @property
+    def updates_journal(self) -> Path:
+        """Updates received and not yet handled, and replies owed (bot.intake)."""
+        return self.root / "updates-journal.jsonl"
 
     @property
     def lock(self) -> Path:

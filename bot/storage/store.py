@@ -375,6 +375,15 @@ class Repository:
         """One durable commit for every non-durable write so far (a minute's sent-records)."""
         sync_folder(self.data.root)
 
+    async def transact_existing(
+        self, user_id: int, fn: Callable[[UserTx], T], durable: bool = True
+    ) -> T | None:
+        """`transact` for a runner still stored; None (and no file made) for one deleted."""
+        async with self._lock(user_id):
+            if not self.store.exists(user_id):
+                return None
+            return await asyncio.to_thread(self.store.transact, user_id, fn, durable)
+
     async def delete(self, user_id: int) -> bool:
         """Remove every stored trace of the user: off every club's board, then their file."""
         settings = await self.transact(user_id, lambda tx: tx.settings())
