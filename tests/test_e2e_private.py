@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from tests.botapi_standin import BotApiStandIn
 from tests.offline import FAKE_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
+HOUR = timedelta(hours=1)
 USER = 4242
 
 
@@ -189,7 +192,9 @@ def test_a_watch_file_through_the_real_process(standin: BotApiStandIn, tmp_path:
     proc = start_bot(standin, data, log)
     try:
         m = standin.mark()
-        standin.push_document(USER, "Morning_Run.fit", tf.fit_bytes(tf.run_with_breaks()))
+        # The real process reads the real clock: the run was this morning, or yesterday.
+        plan = replace(tf.run_with_breaks(), start=datetime.now(UTC) - timedelta(hours=8))
+        standin.push_document(USER, "Morning_Run.fit", tf.fit_bytes(plan))
         reply = standin.wait_text("Logged from your FIT file: run, 7.64 km in 45:15", m)
         assert "You walked 4 times during the run, 5 min in all" in reply.text
         methods = [c.method for c in standin.calls[m:]]
@@ -229,10 +234,31 @@ def test_the_file_worker_dies_with_the_bot(standin: BotApiStandIn, tmp_path: Pat
 
     proc = start_bot(standin, tmp_path / "data", tmp_path / "bot.log")
     m = standin.mark()
-    standin.push_document(USER, "walk.fit", tf.fit_bytes(tf.walk(10)))
+    standin.push_document(USER, "walk.fit", tf.fit_bytes(tf.walk(10, datetime.now(UTC) - HOUR)))
     standin.wait_text("Logged from your FIT file: walk", m)
     helpers = _children(proc.pid)
     assert helpers, "the file was read in a worker process"
     proc.kill()
     proc.wait(timeout=20)
     assert [pid for pid in helpers if not _gone(pid)] == []
+
+
+def test_a_large_file_never_delays_another_runner(standin: BotApiStandIn, tmp_path: Path) -> None:
+    """A 6 h, 1 Hz FIT (21,600 records, over a second to read) from one runner; another
+    runner's message sent just after it is answered first."""
+    from tests import trackfiles as tf
+
+    big = tf.fit_bytes(tf.Plan([(6 * 3600, 3.0)], start=datetime.now(UTC) - timedelta(days=1)))
+    proc = start_bot(standin, tmp_path / "data", tmp_path / "bot.log")
+    try:
+        m = standin.mark()
+        standin.push_document(USER, "ultra.fit", big)
+        standin.wait_for(lambda c: c.method == "download", m)
+        standin.push_text(USER + 1, "5200 steps", name="Ben")
+        steps = standin.wait_text("Logged: 5,200 steps today.", m)
+        ultra = standin.wait_text("Logged from your FIT file: run", m)
+        order = standin.calls.index(steps) < standin.calls.index(ultra)
+        assert order, "the other runner waited for the file"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)

@@ -5,9 +5,11 @@ and every bad file. The files are written by the tests (tests/trackfiles.py)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -209,11 +211,13 @@ async def test_import_from_the_command_line(
     data = tmp_path / "data"
     monkeypatch.setenv("WALKCOACH_DATA_DIR", str(data))
     fit = tmp_path / "long.fit"
-    fit.write_bytes(tf.fit_bytes(tf.long_run_with_cooldown()))
+    # The command line reads the real clock: the run began 8 hours ago.
+    start = (datetime.now(UTC) - timedelta(hours=8)).replace(microsecond=0)
+    fit.write_bytes(tf.fit_bytes(replace(tf.long_run_with_cooldown(), start=start)))
     assert main(["import", str(fit), "--dry-run", "--units", "mi", "--tz", "Berlin"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("long.fit:\nLogged from your FIT file: run, 20.13 mi in 3:00:02")
-    assert "at 09:00" in out  # 08:00 UTC in Berlin
+    assert f"at {start.astimezone(ZoneInfo('Europe/Berlin')):%H:%M}" in out
     assert not data.exists()  # a dry run stores nothing
     assert main(["import", str(fit), "--user", "42"]) == 0
     assert "Logged from your FIT file" in capsys.readouterr().out
