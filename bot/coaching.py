@@ -371,13 +371,14 @@ def file_steps_line(tx: UserTx, recorded: FileActivity, now: datetime) -> str | 
         for c in history.activities
         if isinstance(c, DaySteps) and c.day == main.day and c.at >= main.ended
     ]
-    if later:
-        count = max(later, key=lambda c: c.at)
+    count = max(later, key=lambda c: c.at) if later else None
+    total = history.steps_on(main.day) or steps
+    if count is not None and total == count.steps:
         return (
             f"Steps: your count of {count.steps:,} at {count.at:%H:%M} already holds this"
             f" file's {steps:,}."
         )
-    return f"Steps: +{steps:,} from the file, {history.steps_on(main.day) or steps:,} {day}."
+    return f"Steps: +{steps:,} from the file, {total:,} {day}."
 
 
 def credited_line(run: Run, walk: Walk) -> str:

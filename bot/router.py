@@ -65,6 +65,7 @@ class Router:
         if flow in ENDED_BY_A_REPORT and logged:
             state.draft = None
             tx.put_state(state)
+            return [Reply(texts.QUESTION_ANSWERED_BY_FILE.format(command=flow.value))]
         return []
 
     @staticmethod

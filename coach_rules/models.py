@@ -179,14 +179,16 @@ class History:
             for a in self.activities
             if isinstance(a, (Run, Walk)) and a.day == day and a.recording and a.recording.steps
         ]
-        extra = sum(
-            a.recording.steps or 0
-            for a in recorded
-            if a.recording and (latest is None or a.ended > latest.at)
-        )
+
+        def steps(a: Run | Walk) -> int:
+            return a.recording.steps or 0 if a.recording else 0
+
         if latest is None:
-            return extra or None
-        return latest.steps + extra
+            return sum(steps(a) for a in recorded) or None
+        held = sum(steps(a) for a in recorded if a.ended <= latest.at)
+        extra = sum(steps(a) for a in recorded if a.ended > latest.at)
+        # A count smaller than the files before it cannot hold them (a phone left home).
+        return max(latest.steps, held) + extra
 
 
 def days_back(day: date, n: int) -> date:

@@ -241,6 +241,7 @@ async def test_a_file_answers_a_pending_run_question(chat: FileChat) -> None:
     await chat.say("/run")
     calls = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)))
     assert replies(calls).startswith("Logged from your FIT file")
+    assert "That file has it all, so your /run questions are closed." in replies(calls)
     after = await chat.say("7400 steps")
     # No /run step waiting; the count typed after the run holds its steps (latest wins).
     assert replies(after).startswith("Logged: 7,400 steps today (was 5,100;")
@@ -289,4 +290,20 @@ async def test_an_empty_zip(chat: FileChat) -> None:
     assert replies(calls) == (
         "That .zip has no FIT, GPX or TCX files in it (Strava's export keeps them in its"
         " activities folder). Nothing stored."
+    )
+
+
+async def test_a_count_smaller_than_the_files_cannot_hold_them(chat: FileChat) -> None:
+    await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)))  # 5,100 steps, 08:00
+    await chat.say("3000 steps")  # typed at 14:00: less than the run alone
+    walk = tf.walk(10, NOW - timedelta(hours=3))  # 1,100 steps, ended before the count
+    calls = await chat.send_file("walk.fit", tf.fit_bytes(walk))
+    assert "Steps: +1,100 from the file, 6,200 today." in replies(calls)
+
+
+async def test_a_bad_file_in_a_one_file_zip_is_named(chat: FileChat) -> None:
+    big = tf.zip_bytes([("run.gpx", b"<gpx>" + b" " * (65 * 2**20))])
+    calls = await chat.send_file("export.zip", big)
+    assert replies(calls) == (
+        "I couldn't read run.gpx in that .zip: unpacks to more than 64 MB. Nothing stored."
     )

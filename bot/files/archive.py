@@ -131,6 +131,9 @@ def single(data: bytes) -> tuple[str, bytes | FileProblem] | None:
     if isinstance(names, FileProblem) or len(names) != 1:
         return None
     member = next(members(data, names))
+    if isinstance(member.data, FileProblem):  # a reason meant for a list: a sentence here
+        reason = member.data.message.removesuffix(".")
+        return member.name, problem(f"I couldn't read {member.name} in that .zip: {reason}.")
     return member.name, member.data
 
 

@@ -6,15 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot import coaching, logbook
+from bot import coaching, logbook, texts
 from bot.chat import Who, remember, settings_for
 from bot.files.readers import FileProblem, read_activity
 from bot.replies import Reply
 from bot.storage import UserTx
 from coach_rules import Activity, ParseError, Run
 from coach_rules.tracks import FileActivity
-
-ALREADY = "Already logged that file."
 
 
 def read_recorded(name: str, data: bytes, zone: str) -> FileActivity | FileProblem:
@@ -39,7 +37,9 @@ def log_file(
     settings = settings_for(tx, who_)
     now = coaching.now_for(settings, now_utc)
     if who_.message_key and who_.message_key in tx.state().logged_messages:
-        return [Reply(ALREADY)]
+        # The same words as a typed report's: a replayed update's prepared reply is sent
+        # instead of these (bot/outbox.py).
+        return [Reply(texts.ALREADY_LOGGED)]
     recorded = coaching.caption_body(recorded, caption)
     error = coaching.check_file(recorded, now)
     if error:
