@@ -133,7 +133,6 @@ def load(path: Path) -> Loaded | None:
     except FileNotFoundError:
         return None
     tables: Tables = json.loads(raw) if raw else {}
-    seq = _seq_of(tables)
     records: list[dict[str, Any]] = []
     valid = 0
     if stamp[1] is not None:
@@ -141,11 +140,18 @@ def load(path: Path) -> Loaded | None:
             records, valid = read_records(log.read_bytes())
         except FileNotFoundError:
             stamp = (stamp[0], None)
+    seq = _replay(tables, records)
+    return Loaded(tables, seq, valid, len(records), stamp[1] is not None, stamp)
+
+
+def _replay(tables: Tables, records: list[dict[str, Any]]) -> int:
+    """Apply the log's records the file does not hold yet; the seq the tables are at."""
+    seq = _seq_of(tables)
     for record in records:
         if int(record["seq"]) > seq:
             apply_record(tables, record)
             seq = int(record["seq"])
-    return Loaded(tables, seq, valid, len(records), stamp[1] is not None, stamp)
+    return seq
 
 
 def folded_bytes(path: Path) -> bytes | None:
@@ -164,11 +170,7 @@ def folded_bytes(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     tables: Tables = json.loads(raw) if raw else {}
-    seq = _seq_of(tables)
-    for record in records:
-        if int(record["seq"]) > seq:
-            apply_record(tables, record)
-            seq = int(record["seq"])
+    _replay(tables, records)
     tables.pop(META, None)
     return _dumps(tables)
 
