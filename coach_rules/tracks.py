@@ -83,6 +83,8 @@ class Track:
     ascent_m: float | None = None
     steps: int | None = None
     digest: str = ""  # of the file's bytes: the same file sent twice
+    # A multisport file (a brick, a triathlon): each session as a track of its own.
+    sessions: tuple[Track, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,16 @@ def _read_samples(track: Track, params: TrackParams) -> _Reading:
 # ---- what the file logs ---------------------------------------------------------------
 
 
+def _main_session(track: Track) -> Track:
+    """The session a multisport file logs: its first run, else its first walk, else the
+    first (refused if it is another sport). The file's digest stays with it."""
+    for wanted in (Sport.RUN, Sport.WALK):
+        found = next((s for s in track.sessions if sport_of(s.sport_name) is wanted), None)
+        if found is not None:
+            return found
+    return track.sessions[0] if track.sessions else track
+
+
 def _in_order(track: Track) -> Track:
     """Samples strictly forward in time with distance never going back (devices repeat
     a timestamp, or restart a lap's distance): the others are dropped."""
@@ -287,7 +299,9 @@ def _recording(
 def read_track(
     track: Track, zone: tzinfo, params: TrackParams = DEFAULT_TRACK_PARAMS
 ) -> FileActivity | ParseError:
-    """The run or walk a track records, in the runner's time zone, or why it can't be."""
+    """The run or walk a track records, in the runner's time zone, or why it can't be.
+    A multisport file logs its first run (else its first walk)."""
+    track = _main_session(track)
     if sport_of(track.sport_name) is Sport.OTHER:
         name = track.sport_name.replace("_", " ").lower()
         what = f"a {name} activity" if name and not name.isdigit() else "not a run or a walk"

@@ -263,3 +263,13 @@ def test_tcx_with_positions_but_no_distance() -> None:
     stripped = re.sub(rb"<DistanceMeters>[^<]*</DistanceMeters>", b"", tcx)
     found = read(stripped)
     assert found.main.distance_m is not None and tf.near(found.main.distance_m, 3600)
+
+
+def test_a_multisport_file_logs_its_run() -> None:
+    """A brick: 40 min on the bike, then a 20 min run: the run is logged."""
+    bike = tf.Plan([(2400, 8.0)], sport="cycling")
+    run = tf.Plan([(1200, 3.0)], start=tf.START + timedelta(seconds=2401))
+    found = read(tf.fit_multisport([bike, run]))
+    assert isinstance(found.main, Run)
+    assert found.main.duration_s == 1200 and found.main.distance_m == 3600.0
+    assert found.main.at == datetime(2026, 11, 29, 9, 40, 1, tzinfo=BERLIN)

@@ -92,8 +92,13 @@ def treadmill(minutes: int = 30) -> Plan:
 
 def fit_bytes(plan: Plan) -> bytes:
     """A FIT activity file: file id, 1 Hz records, a lap, a session and the activity."""
+    return fit_multisport([plan])
+
+
+def fit_multisport(plans: Sequence[Plan]) -> bytes:
+    """One FIT file with a session per plan, one after the other (a brick: bike, run)."""
     enc = Encoder()
-    end = plan.start + timedelta(seconds=plan.seconds)
+    first, last = plans[0], plans[-1]
     enc.on_mesg(
         MESG["FILE_ID"],
         {
@@ -101,9 +106,23 @@ def fit_bytes(plan: Plan) -> bytes:
             "manufacturer": "garmin",
             "product": 1,
             "serial_number": 1234,
-            "time_created": plan.start,
+            "time_created": first.start,
         },
     )
+    for plan in plans:
+        _fit_session(enc, plan)
+    end = last.start + timedelta(seconds=last.seconds)
+    seconds = float(sum(p.seconds for p in plans))
+    enc.on_mesg(
+        MESG["ACTIVITY"],
+        {"timestamp": end, "num_sessions": len(plans), "total_timer_time": seconds},
+    )
+    data: bytes = enc.close()
+    return data
+
+
+def _fit_session(enc: Encoder, plan: Plan) -> None:
+    end = plan.start + timedelta(seconds=plan.seconds)
     for at, dist in plan.samples():
         record: dict[str, object] = {
             "timestamp": at,
@@ -133,12 +152,6 @@ def fit_bytes(plan: Plan) -> bytes:
     }
     enc.on_mesg(MESG["LAP"], totals)
     enc.on_mesg(MESG["SESSION"], totals | {"num_laps": 1, "first_lap_index": 0})
-    enc.on_mesg(
-        MESG["ACTIVITY"],
-        {"timestamp": end, "num_sessions": 1, "total_timer_time": float(plan.seconds)},
-    )
-    data: bytes = enc.close()
-    return data
 
 
 # ---- GPX ------------------------------------------------------------------------------

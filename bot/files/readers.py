@@ -15,8 +15,8 @@ import tempfile
 import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,30 @@ def read_fit(data: bytes, digest: str) -> Track | FileProblem:
     # The SDK types its messages as TypedDicts; read here as plain mappings.
     sessions: list[dict[str, Any]] = list(messages.get("session_mesgs", []))  # type: ignore[arg-type]
     records: list[dict[str, Any]] = list(messages.get("record_mesgs", []))  # type: ignore[arg-type]
-    session = sessions[0] if sessions else {}
+    if len(sessions) > 1:  # a multisport file: one track per session, the domain picks
+        parts = [_fit_session(s, _within(records, s), digest) for s in sessions]
+        tracks = [t for t in parts if isinstance(t, Track)]
+        if not tracks:
+            return problem("That FIT file has no activity in it (no start time).")
+        return replace(tracks[0], sessions=tuple(tracks))
+    return _fit_session(sessions[0] if sessions else {}, records, digest)
+
+
+def _within(records: list[dict[str, Any]], session: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records of one session of a multisport file (by its start and elapsed time)."""
+    start, elapsed = session.get("start_time"), _number(session.get("total_elapsed_time"))
+    if not isinstance(start, datetime) or elapsed is None:
+        return []
+    end = start + timedelta(seconds=elapsed)
+    return [
+        r for r in records if isinstance(t := r.get("timestamp"), datetime) and start <= t <= end
+    ]
+
+
+def _fit_session(
+    session: dict[str, Any], records: list[dict[str, Any]], digest: str
+) -> Track | FileProblem:
+    """One session's totals and its records' samples."""
     start = session.get("start_time") or (records[0].get("timestamp") if records else None)
     if not isinstance(start, datetime):
         return problem("That FIT file has no activity in it (no start time).")
