@@ -362,7 +362,10 @@ def _pieces(
     steps = _steps(scan)
     if isinstance(steps, Ask):
         return steps
+    at_clock = scan.take(_AT_CLOCK)
     seconds, clock = _duration(scan)
+    if at_clock and seconds is None and clock is None and pace is None:
+        return _at_clock_question(text, at_clock, units)
     effort = _effort(scan)
     race_distance = bool(
         re.search(r"\b(?:half[- ]?)?marathon\b|\bhm\b|\bparkrun\b|\bhalf\b", scan.text)
@@ -402,6 +405,23 @@ def _pieces(
         body.pain,
         body.sore,
         note,
+    )
+
+
+# "at 7:30", "at 23:25": beside a time or a pace it is the time of day (not stored: the
+# day is what counts); alone it may be a pace or a time of day, and the coach asks.
+_AT_CLOCK = r"\bat ([01]?[0-9]|2[0-3]):([0-5][0-9])\b(?!\s*(?:min|h\b|hours?|hrs?|:|/))"
+
+
+def _at_clock_question(text: str, at_clock: re.Match[str], units: Units) -> Ask:
+    h, m = at_clock.group(1), at_clock.group(2)
+    written = re.compile(rf"\bat\s+{h}[:]{m}\b", re.IGNORECASE)
+    return Ask(
+        f"{h}:{m}: your pace per {units.value}, or the time of day you went?",
+        (
+            (f"{h}:{m}/{units.value} pace", written.sub(f"at {h}:{m}/{units.value}", text, 1)),
+            (f"at {h}:{m} o'clock", written.sub(" ", text, 1).strip()),
+        ),
     )
 
 
