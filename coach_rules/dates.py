@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from difflib import get_close_matches
+from functools import lru_cache
 
 from dateutil.parser import ParserError
 from dateutil.parser import parse as parse_date
@@ -214,10 +215,16 @@ def fix_day_words(text: str) -> str:
         word = match.group(0)
         if len(word) < 5 or word.lower() in _DAY_WORDS:
             return word
-        close = get_close_matches(word.lower(), _DAY_WORDS, n=1, cutoff=0.8)
-        return close[0] if close else word
+        return _close_day_word(word.lower()) or word
 
     return re.sub(r"[A-Za-z]+", fixed, text)
+
+
+@lru_cache(maxsize=4096)
+def _close_day_word(word: str) -> str | None:
+    # Remembered: difflib was a fifth of reading a message, and words repeat.
+    close = get_close_matches(word, _DAY_WORDS, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def read_day(text: str, today: date, day_first: bool | None = None) -> DayReading:

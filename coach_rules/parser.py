@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from coach_rules.dates import DayChoice, NotADay, SomeDay, day_words, fix_day_words, read_day
 from coach_rules.feel import read_body
@@ -54,6 +55,11 @@ _NAMED = (
 )
 
 
+# re.search(str, ...) looks its pattern up in re's own cache with type checks on every
+# call: a third of reading a message. Compiled once here instead.
+_compiled = lru_cache(maxsize=None)(re.compile)
+
+
 @dataclass
 class _Scan:
     """The message, with each recognised piece blanked out once it is taken."""
@@ -62,7 +68,7 @@ class _Scan:
     found: dict[str, str] = field(default_factory=dict)
 
     def take(self, pattern: str) -> re.Match[str] | None:
-        match = re.search(pattern, self.text)
+        match = _compiled(pattern).search(self.text)
         if match:
             start, end = match.span()
             self.text = self.text[:start] + " " * (end - start) + self.text[end:]

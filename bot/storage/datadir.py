@@ -79,8 +79,8 @@ class DataDir:
     def user_file(self, user_id: int) -> Path:
         """users/ab/cd/<id>.json."""
         digest = _digest(user_id)
-        # One join of a ready string: three pathlib joins cost more than the hash.
-        return self.users / f"{digest[:2]}/{digest[2:4]}/{user_id}.json"
+        # One Path from a ready string: pathlib joins cost more than the hash.
+        return Path(f"{self.root}/users/{digest[:2]}/{digest[2:4]}/{user_id}.json")
 
     def club_file(self, chat_id: int) -> Path:
         """clubs/ab/<id>.json."""

@@ -12,6 +12,7 @@ import os
 from typing import IO
 
 from bot.storage.datadir import DataDir
+from bot.storage.wal import Wal
 
 
 class FolderInUse(Exception):
@@ -35,4 +36,12 @@ def hold(data: DataDir) -> IO[str]:
     handle.truncate()
     handle.write(f"{os.getpid()}\n")
     handle.flush()
+    # The holder is the folder's one writer: its store log is recovered now, before
+    # anything is read (after a power cut it gives the runners' logs back their tails).
+    from bot.storage.store import open_wal
+
+    _kept.append(open_wal(data.root))
     return handle
+
+
+_kept: list[Wal] = []  # the holders' WALs stay open for the life of the process

@@ -2,9 +2,10 @@
 
 Rewriting a runner's whole file durably (temporary file, fsync, rename, folder fsync) was
 most of a report's cost. Here a transaction appends one record, the documents it
-changed, to `<id>.log` beside `<id>.json` with one fsync; every FOLD_RECORDS records (or
-when the log outgrows FOLD_BYTES) the state is folded into `<id>.json` with the atomic
-rewrite and the log emptied.
+changed, to `<id>.log` beside `<id>.json`, and the same record to the data folder's
+write-ahead log (wal.py), whose fdatasync makes it durable; every FOLD_RECORDS records
+(or when the log outgrows FOLD_BYTES) the state is folded into `<id>.json` with the
+atomic rewrite and the log emptied.
 
 A record is a 4-byte length, a 4-byte CRC-32 and a JSON payload
 `{"seq": n, "set": {table: {doc id: document or null}}}`. Reading replays the records
@@ -14,13 +15,17 @@ length or checksum does not match: the torn tail of an append a kill interrupted
 was never acknowledged. The next append cuts that tail off first.
 
 Crash safety, step by step:
-- append, fsync, then acknowledge: an acknowledged change is in the log;
-- fold: the `.json` file is replaced atomically and carries the seq it holds, then the
-  log is emptied; a crash in between replays nothing twice (seq at or below: skipped);
+- append to the runner's log (kept by the kernel through a kill -9), then to the WAL,
+  fdatasync the WAL, then acknowledge: after a power cut the WAL gives the runner's log
+  back whatever it lacks (`replay`);
+- fold: the `.json` file is replaced atomically and durably and carries the seq it holds,
+  then the log is emptied; a crash in between replays nothing twice (seq at or below:
+  skipped);
 - a runner's first write creates `<id>.json` atomically (so listing the folder still
   names every runner); a log found without its `.json` file is a deleted runner's
   leftover, ignored on read and removed before the file is created again;
-- delete: `<id>.json` first (its log is then ignored), then the log.
+- delete: `<id>.json` first (its log is then ignored), then the log, then the WAL's
+  generation ends (a runner created again under that id never gets the old one's records).
 
 Nothing is shared with TinyDB's working copy: it gets fresh dicts per transaction, so a
 failed transaction leaves the cached state as it was.
@@ -28,8 +33,6 @@ failed transaction leaves the cached state as it was.
 
 from __future__ import annotations
 
-import ctypes
-import json
 import os
 import struct
 import threading
@@ -38,11 +41,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
+import orjson
 from tinydb.storages import Storage
 
 from bot.storage.atomic import atomic_write_bytes, fsync_dir
+from bot.storage.wal import Wal, sync_folder
+
+__all__ = ["sync_folder"]  # re-exported: the tools' and tests' one commit for a batch
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 META = "_log"  # the table holding the seq the .json file was folded at
@@ -58,7 +65,12 @@ def log_path(path: Path) -> Path:
 
 
 def _dumps(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    # orjson: the same compact UTF-8 JSON as json.dumps, 5-10x faster both ways.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _loads(raw: bytes) -> Any:
+    return orjson.loads(raw)
 
 
 def frame(payload: bytes) -> bytes:
@@ -75,8 +87,8 @@ def read_records(raw: bytes) -> tuple[list[dict[str, Any]], int]:
         if end > len(raw) or zlib.crc32(raw[start:end]) != checksum:
             break  # a torn tail: never acknowledged
         try:
-            record = json.loads(raw[start:end])
-        except ValueError:
+            record = _loads(raw[start:end])
+        except orjson.JSONDecodeError:
             break
         records.append(record)
         offset = end
@@ -132,7 +144,7 @@ def load(path: Path) -> Loaded | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    tables: Tables = json.loads(raw) if raw else {}
+    tables: Tables = _loads(raw) if raw else {}
     records: list[dict[str, Any]] = []
     valid = 0
     if stamp[1] is not None:
@@ -169,7 +181,7 @@ def folded_bytes(path: Path) -> bytes | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    tables: Tables = json.loads(raw) if raw else {}
+    tables: Tables = _loads(raw) if raw else {}
     _replay(tables, records)
     tables.pop(META, None)
     return _dumps(tables)
@@ -192,7 +204,7 @@ def check_records(paths: Iterable[Path]) -> RecordsReport:
     for path in paths:
         records += 1
         try:
-            json.loads(path.read_bytes() or b"{}")
+            _loads(path.read_bytes() or b"{}")
             raw = log_path(path).read_bytes()
         except FileNotFoundError:
             continue
@@ -224,7 +236,10 @@ def _changes(old: Tables, new: Tables) -> dict[str, dict[str, Any]]:
         if name == META:
             continue
         before, after = old.get(name, {}), new.get(name, {})
-        diff: dict[str, Any] = {k: v for k, v in after.items() if before.get(k) != v}
+        # Identity first: an append-only table's documents are the committed ones.
+        diff: dict[str, Any] = {
+            k: v for k, v in after.items() if (was := before.get(k)) is not v and was != v
+        }
         diff |= dict.fromkeys(before.keys() - after.keys())
         if diff:
             out[name] = diff
@@ -289,7 +304,8 @@ def sweep_folder(folder: Path) -> None:
             (folder / name).unlink(missing_ok=True)
 
 
-def _append(log: Path, entry: Loaded, record: bytes, durable: bool) -> None:
+def _append(log: Path, entry: Loaded, record: bytes) -> None:
+    """The record at the end of the runner's log, no fsync (the WAL's commit covers it)."""
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
         if os.fstat(fd).st_size != entry.log_valid:
@@ -297,19 +313,32 @@ def _append(log: Path, entry: Loaded, record: bytes, durable: bool) -> None:
         view = memoryview(record)
         while view:
             view = view[os.write(fd, view) :]
-        if durable:
-            os.fsync(fd)
     finally:
         os.close(fd)
-    if not entry.log_exists:
-        fsync_dir(log.parent)  # the new log's name must survive too
+
+
+def replayer(root: Path) -> Callable[[str, bytes], None]:
+    """What the WAL calls, after a power cut, with each record of its last generation:
+    the record goes on its runner's log unless the log (or the folded file) has it."""
+
+    def replay(name: str, framed: bytes) -> None:
+        path = root / name
+        records, _ = read_records(framed)
+        entry = load(path)
+        if not records or entry is None:
+            return  # deleted since (or not a record)
+        if int(records[0]["seq"]) == entry.seq + 1:
+            _append(log_path(path), entry, framed)
+
+    return replay
 
 
 class LoggedStorage(Storage):
     """TinyDB storage for one record file and its log; `commit` makes the changes durable."""
 
-    def __init__(self, path: Path, cache: RecordCache) -> None:
+    def __init__(self, path: Path, cache: RecordCache, wal: Callable[[], Wal], name: str) -> None:
         self.path, self.log, self.cache = path, log_path(path), cache
+        self.wal, self.name = wal, name  # the folder's WAL (opened at the first write)
         self.entry: Loaded | None = None
         self.data: Tables | None = None
         self._read = False
@@ -331,8 +360,8 @@ class LoggedStorage(Storage):
     def commit(self, durable: bool = True) -> None:
         """Make the transaction's changes durable (nothing when nothing changed).
 
-        durable=False: appended but not fsynced; a kill -9 keeps it (the kernel holds it),
-        a power cut may not until `sync_folder` (one commit for a whole batch)."""
+        durable=False: appended but not synced; a kill -9 keeps it (the kernel holds it),
+        a power cut may not until the WAL's next sync (one commit for a whole batch)."""
         if self.data is None:
             return
         folder = self.path.parent
@@ -352,7 +381,8 @@ class LoggedStorage(Storage):
         ):
             self._fold(self.data, seq)
             return
-        _append(self.log, self.entry, record, durable)
+        committed = self.entry
+        self.wal().append(self.name, record, lambda: _append(self.log, committed, record), durable)
         entry = Loaded(
             self.data,
             seq,
@@ -398,34 +428,9 @@ class LoggedStorage(Storage):
         self.cache.put(self.path, entry)
 
 
-def _syncfs() -> Callable[[int], int] | None:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return cast("Callable[[int], int]", libc.syncfs)
-    except (OSError, AttributeError):
-        return None
-
-
-_SYNCFS = _syncfs()
-
-
-def sync_folder(folder: Path) -> None:
-    """Make every write on the folder's file system durable: one commit for a batch of
-    non-durable appends (Linux syncfs; elsewhere a global sync)."""
-    if _SYNCFS is None:
-        os.sync()
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        if _SYNCFS(fd) != 0:
-            errno = ctypes.get_errno()
-            raise OSError(errno, os.strerror(errno))
-    finally:
-        os.close(fd)
-
-
-def delete_record(path: Path, cache: RecordCache) -> bool:
-    """Remove a record file and its log (file first: a log alone is ignored)."""
+def delete_record(path: Path, cache: RecordCache, wal: Callable[[], Wal]) -> bool:
+    """Remove a record file and its log (file first: a log alone is ignored), then end the
+    WAL's generation: its records of this id must never reach a record made again."""
     cache.put(path, None)
     try:
         path.unlink()
@@ -435,4 +440,6 @@ def delete_record(path: Path, cache: RecordCache) -> bool:
         existed = True
         fsync_dir(path.parent)
     log_path(path).unlink(missing_ok=True)
+    if existed:
+        wal().checkpoint()
     return existed

@@ -27,7 +27,7 @@ from bot.storage.logged import (
     RecordCache,
     delete_record,
     load,
-    sync_folder,
+    replayer,
 )
 from bot.storage.records import (
     DEFAULT_NUDGE,
@@ -43,6 +43,7 @@ from bot.storage.records import (
     activity_to_doc,
     club_key,
 )
+from bot.storage.wal import Wal, wal_for
 from coach_rules import Activity
 
 T = TypeVar("T")
@@ -161,12 +162,36 @@ class UserTx:
         return out
 
 
+class FolderWal:
+    """A data folder's WAL, opened at the first write (so `check` and `backup`, which run
+    beside the bot and never write, never open it), and the names records go by in it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._prefix = len(str(root)) + 1
+        self._wal: Wal | None = None
+
+    def __call__(self) -> Wal:
+        if self._wal is None:
+            self._wal = open_wal(self.root)
+        return self._wal
+
+    def name(self, path: Path) -> str:
+        """`path` relative to the folder (every record file is under it)."""
+        return str(path)[self._prefix :]
+
+
+def open_wal(root: Path) -> Wal:
+    """The folder's WAL, recovered: what a start does before anything is read."""
+    return wal_for(root, replayer(root))
+
+
 @contextmanager
 def _open_db(
-    path: Path, cache: RecordCache, durable: bool = True
+    path: Path, cache: RecordCache, wal: FolderWal, durable: bool = True
 ) -> Iterator[tuple[TinyDB, LoggedStorage]]:
     # TinyDB's operations change the storage's working copy; commit writes it once.
-    storage = LoggedStorage(path, cache)
+    storage = LoggedStorage(path, cache, wal, wal.name(path))
     db = TinyDB(storage=lambda: storage)
     yield db, storage
     # Reached only when the block succeeded: a failed block writes nothing.
@@ -186,6 +211,7 @@ class UserStore:
         self.root = root
         self.watcher = watcher
         self.cache = RecordCache(cache_size)
+        self.wal = FolderWal(root)
 
     def path_for(self, user_id: int) -> Path:
         """Where the runner's file is (see DataDir)."""
@@ -195,7 +221,7 @@ class UserStore:
         """Run `fn` on the user's data; its changes are written once, atomically
         (durable=False: fsynced later, by `sync`, with a whole batch)."""
         watcher = self.watcher
-        with _open_db(self.path_for(user_id), self.cache, durable) as (db, storage):
+        with _open_db(self.path_for(user_id), self.cache, self.wal, durable) as (db, storage):
             tx = UserTx(db, storage)
             before = tx.schedule_key() if watcher else None
             result = fn(tx)
@@ -223,7 +249,7 @@ class UserStore:
         if self.watcher:
             self.watcher.before_commit(user_id)
         try:
-            return delete_record(path, self.cache)
+            return delete_record(path, self.cache, self.wal)
         finally:
             if self.watcher:
                 self.watcher.after_commit(user_id, None)
@@ -294,6 +320,7 @@ class ClubStore:
         self.data = DataDir(root)
         self.watcher = watcher
         self.cache = RecordCache(cache_size)
+        self.wal = FolderWal(root)
 
     def path_for(self, chat_id: int) -> Path:
         """Where the club's file is (see DataDir)."""
@@ -301,7 +328,7 @@ class ClubStore:
 
     def transact(self, chat_id: int, fn: Callable[[ClubTx], T]) -> T:
         """Run `fn` on the club's data; its changes are written once, atomically."""
-        with _open_db(self.path_for(chat_id), self.cache) as (db, storage):
+        with _open_db(self.path_for(chat_id), self.cache, self.wal) as (db, storage):
             tx = ClubTx(db, storage)
             before = club_key(tx.club())
             result = fn(tx)
@@ -322,7 +349,7 @@ class ClubStore:
 
     def delete(self, chat_id: int) -> None:
         """Forget a club."""
-        delete_record(self.path_for(chat_id), self.cache)
+        delete_record(self.path_for(chat_id), self.cache, self.wal)
         if self.watcher:
             self.watcher(chat_id, None)
 
@@ -373,7 +400,7 @@ class Repository:
 
     def sync(self) -> None:
         """One durable commit for every non-durable write so far (a minute's sent-records)."""
-        sync_folder(self.data.root)
+        self.store.wal().sync()
 
     async def transact_existing(
         self, user_id: int, fn: Callable[[UserTx], T], durable: bool = True

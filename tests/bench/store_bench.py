@@ -29,7 +29,9 @@ def _activity(i: int) -> Run | Walk | DaySteps:
 def _user_file(user_id: int) -> bytes:
     """A runner's file as TinyDB lays it out, written directly to set up quickly."""
     doc = {
-        "settings": {"1": UserSettings(user_id, user_id, onboarded=True).to_doc()},
+        "settings": {
+            "1": UserSettings(user_id, user_id, onboarded=True, private_chat=True).to_doc()
+        },
         "state": {"1": UserState().to_doc()},
         "activities": {str(i + 1): activity_to_doc(_activity(i), T0) for i in range(ACTIVITIES)},
     }
