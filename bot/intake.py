@@ -31,11 +31,14 @@ import json
 import logging
 import os
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from bot.replies import Button, Document, Reply
 from bot.storage.atomic import atomic_write_bytes
@@ -45,6 +48,15 @@ logger = logging.getLogger("walkcoach.intake")
 SEEN_MEMORY = 10_000
 # Rewrite the file (pending entries only) once this many lines accumulated.
 COMPACT_AFTER = 20_000
+
+
+def _line(value: dict[str, Any]) -> bytes:
+    """One journal line. orjson (several times faster); json where orjson refuses: an
+    update's text may hold a lone surrogate, which json escapes and orjson rejects."""
+    try:
+        return orjson.dumps(value) + b"\n"
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode() + b"\n"
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
@@ -171,6 +183,8 @@ class UpdateJournal:
         self._lock = threading.Lock()
         self._state = _State()
         self._lines = 0
+        self._handle: weakref.finalize[[int], UpdateJournal] | None = None
+        self._handle_fd = -1
         # Owed replies being sent right now (event loop only): never sent by two at once.
         self.in_flight: set[int] = set()
 
@@ -199,24 +213,36 @@ class UpdateJournal:
             )
 
     def close(self) -> None:
-        """Nothing stays open between appends (a test's app may never be shut down)."""
+        """Close the append handle (reopened at the next append)."""
+        if self._handle is not None:
+            self._handle()  # the finalizer: closes it once
+            self._handle = None
+
+    def _fd(self) -> int:
+        # Kept open: opening the file for every line cost more than writing it.
+        if self._handle is None:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._handle = weakref.finalize(self, os.close, fd)
+            self._handle_fd = fd
+        return self._handle_fd
 
     def _compact(self) -> None:
         lines: list[dict[str, Any]] = [{"seen": list(self._state.seen)}]
         lines += [{"u": i, "update": u} for i, u in self._state.pending.items()]
         lines += [o.to_json("p") for o in self._state.prepared.values()]
         lines += [o.to_json() for o in self._state.owed.values()]
-        payload = b"".join(json.dumps(x, separators=(",", ":")).encode() + b"\n" for x in lines)
-        atomic_write_bytes(self.path, payload)
+        self.close()  # the file is replaced: the next append opens the new one
+        atomic_write_bytes(self.path, b"".join(map(_line, lines)))
         self._lines = len(lines)
 
     def _append(self, lines: Iterable[dict[str, Any]], durable: bool) -> None:
-        payload = b"".join(json.dumps(x, separators=(",", ":")).encode() + b"\n" for x in lines)
-        with open(self.path, "ab") as handle:
-            handle.write(payload)
-            handle.flush()  # in the page cache: survives a kill of this process
-            if durable:
-                os.fsync(handle.fileno())  # on the disk: survives a power cut
+        payload = b"".join(map(_line, lines))
+        fd = self._fd()
+        view = memoryview(payload)
+        while view:  # in the page cache: survives a kill of this process
+            view = view[os.write(fd, view) :]
+        if durable:
+            os.fsync(fd)  # on the disk: survives a power cut
         self._lines += payload.count(b"\n")
         if self._lines > COMPACT_AFTER:
             self._compact()

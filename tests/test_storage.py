@@ -432,7 +432,7 @@ def test_the_wal_is_reused_from_the_top_when_full(
     assert UserStore(tmp_path).transact(1, _steps) == list(range(1, 400))
 
 
-def test_a_folder_is_swept_at_its_first_write_not_at_start(tmp_path: Path) -> None:
+def test_a_folder_is_swept_at_its_first_file_write_not_at_start(tmp_path: Path) -> None:
     store = UserStore(tmp_path)
     store.transact(21, functools.partial(_put_settings, user_id=21))
     folder = store.path_for(21).parent
@@ -443,7 +443,10 @@ def test_a_folder_is_swept_at_its_first_write_not_at_start(tmp_path: Path) -> No
     fresh = UserStore(tmp_path)  # a start: nothing swept yet
     assert stale.exists()
     fresh.transact(21, functools.partial(_add_steps, steps=1))
-    assert not stale.exists() and mine.exists()
+    assert stale.exists()  # an append does not list the folder...
+    for n in range(FOLD_RECORDS):
+        fresh.transact(21, functools.partial(_add_steps, steps=n))
+    assert not stale.exists() and mine.exists()  # ...its first whole-file write does
 
 
 def test_check_reads_every_record_and_its_log(tmp_path: Path) -> None:

@@ -364,9 +364,6 @@ class LoggedStorage(Storage):
         a power cut may not until the WAL's next sync (one commit for a whole batch)."""
         if self.data is None:
             return
-        folder = self.path.parent
-        if self.cache.first_write_in(folder):
-            sweep_folder(folder)
         if self.entry is None:
             self._create(self.data)
             return
@@ -415,6 +412,11 @@ class LoggedStorage(Storage):
             os.truncate(self.log, 0)  # its records are at or below the file's seq now
 
     def _write_file(self, data: Tables, seq: int) -> None:
+        # Only whole-file writes make temporary files: the folder's leftovers from a killed
+        # process are swept before its first one (an append never lists the folder).
+        folder = self.path.parent
+        if self.cache.first_write_in(folder):
+            sweep_folder(folder)
         body = {k: v for k, v in data.items() if k != META}
         if seq:
             body[META] = {"1": {"seq": seq}}
