@@ -7,6 +7,7 @@
     <root>/schedule-journal.txt         runners whose schedule changed since then
     <root>/scheduler.json               the last minute the scheduler finished
     <root>/walk-coach.lock              held by the one bot process running here
+    <root>/store.wal                    the store's write-ahead log (wal.py)
     <root>/updates-journal.jsonl        updates not yet handled, replies owed (bot.intake)
     .<name>.<suffix>.tmp beside any of them: a write a killed process left behind
 
@@ -65,6 +66,11 @@ class DataDir:
     def updates_journal(self) -> Path:
         """Updates received and not yet handled, and replies owed (bot.intake)."""
         return self.root / "updates-journal.jsonl"
+
+    @property
+    def wal(self) -> Path:
+        """The store's write-ahead log: what makes a runner's change durable (wal.py)."""
+        return self.root / "store.wal"
 
     @property
     def lock(self) -> Path:

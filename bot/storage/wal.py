@@ -38,9 +38,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
+from bot.storage.datadir import DataDir
+
 logger = logging.getLogger(__name__)
 
-WAL_NAME = "store.wal"
+WAL_NAME = DataDir(Path()).wal.name
 MAGIC = b"WCWAL\x001\n"
 _HEADER = struct.Struct("<8sQ36s")  # magic, generation, boot id
 _RECORD = struct.Struct("<IIQ")  # payload length, crc32(generation + payload), generation
@@ -110,7 +112,7 @@ class Wal:
 
     def __init__(self, root: Path, replay: Replay) -> None:
         self.root = root
-        self.path = root / WAL_NAME
+        self.path = DataDir(root).wal
         self._lock = threading.Lock()  # the file's end, its allocation, the generation
         self._sync_lock = threading.Lock()  # one fdatasync at a time, shared by waiters
         self._written = 0  # bytes appended by this process (a logical clock)
