@@ -123,7 +123,7 @@ def now_for(settings: UserSettings, now_utc: datetime) -> datetime:
 def recent(tx: UserTx, now: datetime, days: int = HISTORY_DAYS) -> list[Activity]:
     """Activities of the last `days` days."""
     since = now.date() - timedelta(days=days)
-    return [s.activity for s in tx.activities() if s.activity.day >= since]
+    return [s.activity for s in tx.activities(since) if s.activity.day >= since]
 
 
 def history_for(tx: UserTx, now: datetime, last_tip_id: str | None = None) -> History:
@@ -190,7 +190,7 @@ def check_day(tx: UserTx, report: Report, units: Units) -> ParseError | None:
         return None
     earlier = [
         s.activity
-        for s in tx.activities()
+        for s in tx.activities(report.day)
         if isinstance(s.activity, Run) and s.activity.day == report.day
     ]
     return _check_day(report, earlier, units)

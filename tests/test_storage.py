@@ -484,3 +484,20 @@ def test_the_schedule_read_from_documents_matches_the_records(
     assert store.schedule_key_of(41) == expected
     assert store.transact(41, lambda tx: tx.schedule_key()) == expected
     assert store.schedule_key_of(40) is None
+
+
+def _add_at(tx: UserTx, at: datetime) -> None:
+    tx.add_activity(DaySteps(at, 9000), at)
+
+
+def test_activities_since_a_day_skip_the_older_history(tmp_path: Path) -> None:
+    store = UserStore(tmp_path)
+    store.transact(51, functools.partial(_put_settings, user_id=51))
+    days = [date(2026, 1, 5), date(2026, 11, 20), date(2026, 11, 25), date(2026, 11, 26)]
+    for day in days:
+        at = datetime(day.year, day.month, day.day, 8, 0, tzinfo=UTC)
+        store.transact(51, functools.partial(_add_at, at=at))
+    found = store.transact(51, lambda tx: [s.activity.day for s in tx.activities(days[2])])
+    assert found == days[2:]  # the long history before is never parsed
+    everything = store.transact(51, lambda tx: [s.activity.day for s in tx.activities()])
+    assert everything == days

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -144,14 +144,20 @@ class UserTx:
             table.remove(doc_ids=present)
         return len(present)
 
-    def activities(self) -> list[StoredActivity]:
-        """Every stored activity, oldest first (each parsed once while its runner is cached)."""
+    def activities(self, since: date | None = None) -> list[StoredActivity]:
+        """Every stored activity, oldest first (each parsed once while its runner is cached);
+        `since`: at least those of that day on (a day either side of it may come too: a
+        document's date is in the zone it was logged in), the older ones never parsed."""
         data = self._storage.read()
         entry = self._storage.entry
         committed = entry.tables.get("activities", {}) if entry else {}
         parsed = entry.parsed if entry else {}
+        # ISO strings sort as dates do: a runner's long history is skipped unparsed.
+        floor = (since - timedelta(days=1)).isoformat() if since else ""
         out = []
         for doc_id, doc in (data or {}).get("activities", {}).items():
+            if floor and doc["at"][:10] < floor:
+                continue
             key = ("activities", doc_id)
             found = parsed.get(key)
             if found is None:
