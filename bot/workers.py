@@ -33,11 +33,11 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
-def spawn_pool() -> ProcessPoolExecutor:
-    """One worker process that dies with the bot. Spawned, not forked: the bot has
-    threads, and a forked copy of them can deadlock."""
+def spawn_pool(workers: int = 1) -> ProcessPoolExecutor:
+    """Worker processes (one by default) that die with the bot. Spawned, not forked: the
+    bot has threads, and a forked copy of them can deadlock."""
     return ProcessPoolExecutor(
-        max_workers=1,
+        max_workers=workers,
         mp_context=get_context("spawn"),
         initializer=die_with_parent,
         initargs=(os.getpid(),),

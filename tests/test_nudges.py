@@ -491,12 +491,12 @@ def test_the_snapshot_is_columns_and_the_old_rows_still_read(tmp_path: Path) -> 
     assert json.loads(data.schedule_snapshot.read_bytes())["v"] == 2
     before = mtime = data.schedule_snapshot.stat().st_mtime_ns
     fresh = NudgeIndex()
-    IndexJournal(data, fresh).load(lambda uid: None)
+    IndexJournal(data, fresh).load(lambda ids: [(uid, None) for uid in ids])
     assert dict(fresh.items()) == dict(index.items())
     # Nothing journalled: a start does not rewrite the snapshot.
     assert data.schedule_snapshot.stat().st_mtime_ns == mtime == before
     rows = {"1": [BERLIN, "07:30", False, "2026-11-27"], "2": [TOKYO, None, False, None]}
     data.schedule_snapshot.write_text(json.dumps(rows))
     old = NudgeIndex()
-    IndexJournal(data, old).load(lambda uid: None)
+    IndexJournal(data, old).load(lambda ids: [(uid, None) for uid in ids])
     assert dict(old.items()) == dict(index.items())

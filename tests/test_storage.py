@@ -19,7 +19,7 @@ from bot.storage import DataDir, UserSettings, UserStore, UserTx
 from bot.storage import wal as wal_module
 from bot.storage.atomic import atomic_write_bytes
 from bot.storage.logged import FOLD_RECORDS, check_records, log_path
-from bot.storage.records import UserState, activity_to_doc, schedule_key
+from bot.storage.records import DEFAULT_NUDGE, ScheduleKey, UserState, activity_to_doc, schedule_key
 from bot.storage.store import open_wal
 from bot.storage.wal import WAL_NAME, records_in
 from coach_rules import DaySteps
@@ -170,6 +170,7 @@ def _kill_rounds(root: Path, kills: int) -> None:
     store.sweep_temporary_files()
     assert list(root.rglob("*.tmp")) == []
     assert sorted(store.user_ids()) == list(USERS)
+    print(f"\n{kills} SIGKILLs, {len(acknowledged)} acknowledged writes: 0 lost, 0 doubled")
 
 
 def test_kill_nine_never_loses_an_acknowledged_write(tmp_path: Path) -> None:
@@ -501,3 +502,21 @@ def test_activities_since_a_day_skip_the_older_history(tmp_path: Path) -> None:
     assert found == days[2:]  # the long history before is never parsed
     everything = store.transact(51, lambda tx: [s.activity.day for s in tx.activities()])
     assert everything == days
+
+
+def test_a_first_start_reads_many_runners_in_parallel_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = UserStore(tmp_path)
+    for uid in range(1, 13):
+        settings = UserSettings(uid, uid, timezone="Asia/Tokyo" if uid % 2 else "UTC")
+        store.transact(uid, functools.partial(UserTx.put_settings, settings=settings))
+    store.transact(5, lambda tx: tx.put_state(UserState(followup_on=date(2026, 11, 27))))
+    wanted = [13, *range(1, 13)]  # 13: no such runner
+    serial = store.schedule_keys(wanted)
+    monkeypatch.setattr("bot.storage.store.PARALLEL_FROM", 4)
+    monkeypatch.setattr("bot.storage.store.PARALLEL_CHUNK", 5)
+    assert store.schedule_keys(wanted) == serial  # two processes, three chunks
+    assert serial[0] == (1, ScheduleKey("Asia/Tokyo", DEFAULT_NUDGE, False, None))
+    assert dict(serial)[5] == ScheduleKey("Asia/Tokyo", DEFAULT_NUDGE, False, "2026-11-27")
+    assert dict(serial)[13] is None

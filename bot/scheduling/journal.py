@@ -12,15 +12,15 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import IO, Any
 
 from bot.scheduling.index import NudgeIndex
 from bot.storage import DataDir, ScheduleKey
 from bot.storage.atomic import atomic_write_bytes
 
-# Reads one runner's schedule from their file (None: no such runner).
-KeyReader = Callable[[int], ScheduleKey | None]
+# Reads the given runners' schedules from their files (None: no such runner).
+KeysReader = Callable[[Collection[int]], Iterable[tuple[int, ScheduleKey | None]]]
 
 logger = logging.getLogger("walkcoach.schedule")
 
@@ -105,7 +105,7 @@ class IndexJournal:
             return set()
         return {int(x) for x in lines if x.lstrip("-").isascii() and x.lstrip("-").isdigit()}
 
-    def load(self, read_key: KeyReader) -> int:
+    def load(self, read_keys: KeysReader) -> int:
         """Fill the index at start-up; returns how many runners it holds."""
         entries = self._read_snapshot()
         todo: Iterable[int]
@@ -117,8 +117,7 @@ class IndexJournal:
         else:
             todo = self._journalled()
             self.dirty = self.dirty or bool(todo)
-        for user_id in todo:
-            key = read_key(user_id)
+        for user_id, key in read_keys(todo):
             entries.pop(user_id, None)
             if key is not None:
                 entries[user_id] = key

@@ -108,7 +108,7 @@ class RunnerSource:
 
     def load(self) -> int:
         """The index from its snapshot and journal (every runner's file on a first start)."""
-        return self.journal.load(self.repo.store.schedule_key_of)
+        return self.journal.load(self.repo.store.schedule_keys)
 
     def due(self, minute: datetime) -> list[Due]:
         """Runners whose nudge time or morning follow-up falls in this minute."""

@@ -18,6 +18,7 @@ class where things are, so a new file kind is added here once.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,10 +31,20 @@ def _digest(identifier: int) -> str:
     return hashlib.sha1(str(identifier).encode()).hexdigest()
 
 
-def _ids(files: Iterator[Path]) -> Iterator[int]:
-    for path in files:
-        if _ID_FILE.fullmatch(path.name):
-            yield int(path.stem)
+def _ids(folder: str, depth: int) -> Iterator[int]:
+    """The ids of the `<id>.json` files `depth` folders below `folder` (os.scandir on
+    plain strings: pathlib's glob took seconds at 100,000 runners)."""
+    try:
+        with os.scandir(folder) as found:
+            entries = list(found)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if depth:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _ids(entry.path, depth - 1)
+        elif _ID_FILE.fullmatch(entry.name):
+            yield int(entry.name[:-5])
 
 
 @dataclass(frozen=True)
@@ -94,11 +105,11 @@ class DataDir:
 
     def user_ids(self) -> Iterator[int]:
         """Every stored runner."""
-        return _ids(self.users.glob("*/*/*.json"))
+        return _ids(os.fspath(self.users), 2)
 
     def club_ids(self) -> Iterator[int]:
         """Every stored club."""
-        return _ids(self.clubs.glob("*/*.json"))
+        return _ids(os.fspath(self.clubs), 1)
 
     def records(self) -> Iterator[Path]:
         """Every runner's and club's file: what a backup must hold (the rest is rebuilt)."""

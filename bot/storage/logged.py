@@ -166,23 +166,35 @@ def _replay(tables: Tables, records: list[dict[str, Any]]) -> int:
     return seq
 
 
-def folded_bytes(path: Path) -> bytes | None:
-    """The record's whole state as one file of the old format (backups); None if gone.
+def read_tables(path: Path) -> Tables | None:
+    """The record's state folded with its log, read once and not cached (a first start
+    reads every runner); None if gone.
 
     The log is read before the file: a fold in between leaves a newer file whose seq
     skips the records it already holds, so the result is always one whole state.
     """
-    log = log_path(path)
+    name = os.fspath(path)
     try:
-        records, _ = read_records(log.read_bytes())
+        with open(name.removesuffix(".json") + ".log", "rb") as handle:
+            log = handle.read()
     except FileNotFoundError:
-        records = []
+        log = b""
     try:
-        raw = path.read_bytes()
+        with open(name, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
         return None
     tables: Tables = _loads(raw) if raw else {}
-    _replay(tables, records)
+    if log:
+        _replay(tables, read_records(log)[0])
+    return tables
+
+
+def folded_bytes(path: Path) -> bytes | None:
+    """The record's whole state as one file of the old format (backups); None if gone."""
+    tables = read_tables(path)
+    if tables is None:
+        return None
     tables.pop(META, None)
     return _dumps(tables)
 

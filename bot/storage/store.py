@@ -9,11 +9,13 @@ Nothing outside this package imports tinydb.
 from __future__ import annotations
 
 import asyncio
+import os
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -26,7 +28,7 @@ from bot.storage.logged import (
     LoggedStorage,
     RecordCache,
     delete_record,
-    load,
+    read_tables,
     replayer,
 )
 from bot.storage.records import (
@@ -44,6 +46,7 @@ from bot.storage.records import (
     club_key,
 )
 from bot.storage.wal import Wal, wal_for
+from bot.workers import spawn_pool
 from coach_rules import Activity
 
 T = TypeVar("T")
@@ -82,6 +85,22 @@ def _schedule_key(tables: dict[str, dict[str, dict[str, Any]]]) -> ScheduleKey |
         bool(settings.get("blocked", False)),
         _iso(_date(state.get("followup_on"))),
     )
+
+
+def _key_at(path: Path) -> ScheduleKey | None:
+    tables = read_tables(path)
+    return _schedule_key(tables) if tables is not None else None
+
+
+PARALLEL_FROM = 20_000
+PARALLEL_CHUNK = 5_000
+
+
+def schedule_keys_in(root: str, user_ids: list[int]) -> list[tuple[int, ScheduleKey | None]]:
+    """The runners' schedules read from their files (module level: it runs in worker
+    processes too)."""
+    data = DataDir(Path(root))
+    return [(user_id, _key_at(data.user_file(user_id))) for user_id in user_ids]
 
 
 class UserTx:
@@ -241,9 +260,22 @@ class UserStore:
 
     def schedule_key_of(self, user_id: int) -> ScheduleKey | None:
         """The runner's schedule as stored (None: no such runner). Read straight from the
-        file and its log, not kept in the cache: a first start asks it of every runner."""
-        entry = load(self.path_for(user_id))
-        return _schedule_key(entry.tables) if entry is not None else None
+        file and its log, not kept in the cache."""
+        return _key_at(self.path_for(user_id))
+
+    def schedule_keys(self, user_ids: Collection[int]) -> list[tuple[int, ScheduleKey | None]]:
+        """Every given runner's schedule (a first start asks it of everyone): from
+        PARALLEL_FROM runners on, read by one process per core (parsing the files is CPU
+        work, and the bot answers nobody before it is done)."""
+        ids = sorted(user_ids)
+        root = os.fspath(self.root)
+        cores = os.cpu_count() or 1
+        if len(ids) < PARALLEL_FROM or cores == 1:
+            return schedule_keys_in(root, ids)
+        chunks = [ids[i : i + PARALLEL_CHUNK] for i in range(0, len(ids), PARALLEL_CHUNK)]
+        with spawn_pool(cores) as pool:
+            parts = pool.map(partial(schedule_keys_in, root), chunks)
+            return [pair for part in parts for pair in part]
 
     def exists(self, user_id: int) -> bool:
         """Whether anything is stored for the user."""

@@ -32,15 +32,15 @@ def index_rows(root: Path, sizes: tuple[int, ...]) -> list[tuple[str, ...]]:
         (root / "schedule-snapshot.json").unlink(missing_ok=True)
         started = time.perf_counter()
         # No snapshot: reads every file.
-        IndexJournal(data, NudgeIndex()).load(store.schedule_key_of)
+        IndexJournal(data, NudgeIndex()).load(store.schedule_keys)
         rebuild = time.perf_counter() - started
         gc.collect()
         started = time.perf_counter()
-        IndexJournal(data, NudgeIndex()).load(store.schedule_key_of)
+        IndexJournal(data, NudgeIndex()).load(store.schedule_keys)
         startup = time.perf_counter() - started
         tracemalloc.start()
         index = NudgeIndex()
-        IndexJournal(data, index).load(store.schedule_key_of)
+        IndexJournal(data, index).load(store.schedule_keys)
         gc.collect()
         memory = tracemalloc.get_traced_memory()[0] / 1e6
         tracemalloc.stop()
