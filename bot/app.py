@@ -246,7 +246,10 @@ def build_services(
 
 
 def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
-    first = 60 - clock().second + 1  # a second into the next minute
+    now = clock()
+    # A second into the next minute (to the microsecond: a test's clock may start a
+    # moment before a nudge minute).
+    first = 61 - now.second - now.microsecond / 1e6
     assert app.job_queue is not None
     app.job_queue.run_repeating(
         minute_job,

@@ -29,6 +29,13 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def clock_from(start: datetime) -> Clock:
+    """A clock that reads `start` now and runs on at the real pace (end-to-end tests put
+    a real process a second before a nudge minute with it; see Settings.test_clock)."""
+    offset = start - system_clock()
+    return lambda: system_clock() + offset
+
+
 @dataclass(frozen=True)
 class Services:
     """Shared by all handlers and jobs."""

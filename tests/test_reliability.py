@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,15 @@ from telegram import Update
 from telegram.error import TimedOut
 
 from bot import texts
+from bot.context import clock_from
 from bot.intake import Owed, UpdateJournal, clean
 from bot.outbox import retry_owed
 from bot.processing import PerRunnerProcessor
 from bot.replies import Button, Document, Reply
 from bot.scheduling import Outcome, RunnerSource
+from bot.settings import SettingsError, load_settings
 from tests.flowkit import FakeClock, Runner, crashed_app, started_app, stopped_app, stored
-from tests.offline import RecordingRequest
+from tests.offline import FAKE_TOKEN, RecordingRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -455,3 +457,17 @@ async def test_a_429_for_one_chat_pauses_that_chat_only(tmp_path: Path) -> None:
         (1, "to the limited chat"),
     ]
     await stopped_app(app)
+
+
+def test_a_test_clock_is_read_only_when_set() -> None:
+    """WALKCOACH_TEST_CLOCK (end-to-end tests only) starts the bot's clock at a moment."""
+    env = {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN}
+    assert load_settings(env, dotenv=None).test_clock is None
+    moment = datetime(2026, 11, 30, 18, 59, 59, tzinfo=UTC)
+    setting = {"WALKCOACH_TEST_CLOCK": "2026-11-30T18:59:59+00:00"}
+    assert load_settings(env | setting, dotenv=None).test_clock == moment
+    with pytest.raises(SettingsError, match="WALKCOACH_TEST_CLOCK must be a moment with"):
+        load_settings(env | {"WALKCOACH_TEST_CLOCK": "2026-11-30T18:59:59"}, dotenv=None)
+    read = clock_from(moment)()
+    # It runs on from the moment at the real pace (a loaded machine may take a while).
+    assert moment <= read < moment + timedelta(seconds=30)
