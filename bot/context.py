@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -30,10 +30,18 @@ def system_clock() -> datetime:
 
 
 def clock_from(start: datetime) -> Clock:
-    """A clock that reads `start` now and runs on at the real pace (end-to-end tests put
-    a real process a second before a nudge minute with it; see Settings.test_clock)."""
-    offset = start - system_clock()
-    return lambda: system_clock() + offset
+    """A clock that reads `start` the first time it is read and runs on from there at the
+    real pace (end-to-end tests put a real process just before a nudge minute with it;
+    see Settings.test_clock). The first read is the minute job's scheduling, so how long
+    the start-up took before it does not move the first tick."""
+    offsets: list[timedelta] = []
+
+    def now() -> datetime:
+        if not offsets:
+            offsets.append(start - system_clock())
+        return system_clock() + offsets[0]
+
+    return now
 
 
 @dataclass(frozen=True)

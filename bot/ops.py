@@ -144,7 +144,7 @@ def run(settings: Settings) -> int:
     except StartRefused as exc:
         print(f"walk-coach: {exc}", file=sys.stderr)
         return 1
-    # Read from here on: a test's clock (WALKCOACH_TEST_CLOCK) starts at its moment now.
+    # A test's clock (WALKCOACH_TEST_CLOCK) starts at its moment when first read.
     clock = clock_from(settings.test_clock) if settings.test_clock else system_clock
     app = build_application(settings, clock=clock)
     if settings.webhook_url:

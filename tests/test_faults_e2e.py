@@ -279,9 +279,9 @@ NUDGE = timedelta(hours=19)
 NUDGED = range(9000, 9040)
 # Runners who report meanwhile (nudges off), each a walk of 10 to 59 min at most once.
 REPORTERS = range(9500, 9500 + max(10, FANOUT_KILLS * 4 // 45 + 1))
-# The bot's clock starts this long before a minute: the minute job's first tick comes a
-# second into that minute, and start-up's own work must fit in the lead.
-LEAD = timedelta(seconds=1)
+# The bot's clock starts (when the minute job is scheduled) this long before the minute:
+# its first tick comes a second into that minute.
+LEAD = timedelta(seconds=0.5)
 RESENT = re.compile(rb"a restart found a send unfinished, sent again")
 
 

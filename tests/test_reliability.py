@@ -468,6 +468,8 @@ def test_a_test_clock_is_read_only_when_set() -> None:
     assert load_settings(env | setting, dotenv=None).test_clock == moment
     with pytest.raises(SettingsError, match="WALKCOACH_TEST_CLOCK must be a moment with"):
         load_settings(env | {"WALKCOACH_TEST_CLOCK": "2026-11-30T18:59:59"}, dotenv=None)
-    read = clock_from(moment)()
-    # It runs on from the moment at the real pace (a loaded machine may take a while).
-    assert moment <= read < moment + timedelta(seconds=30)
+    clock = clock_from(moment)
+    first = clock()  # the moment, at the first read
+    assert moment <= first < moment + timedelta(seconds=1)
+    # Then on at the real pace (a loaded machine may take a while).
+    assert first <= clock() < moment + timedelta(seconds=30)
