@@ -100,20 +100,31 @@ class Owed:
     replies: tuple[Reply, ...]
     remove_keyboard: bool = False
     sent: int = 0
+    # The chat of each reply, when they do not all go to `chat_id` (a log from a group:
+    # the details to the runner's private chat, a short line to the group).
+    chats: tuple[int, ...] = ()
+
+    def chat_of(self, index: int) -> int:
+        """Where reply `index` goes."""
+        return self.chats[index] if self.chats else self.chat_id
 
     def to_json(self, tag: str = "o") -> dict[str, Any]:
-        return {
+        out = {
             tag: self.update_id,
             "chat": self.chat_id,
             "replies": [reply_to_json(r) for r in self.replies],
             "rk": self.remove_keyboard,
             "n": self.sent,
         }
+        if self.chats:
+            out["chats"] = list(self.chats)
+        return out
 
 
 def _owed(update_id: int, line: dict[str, Any]) -> Owed:
     replies = tuple(reply_from_json(r) for r in line["replies"])
-    owed = Owed(update_id, int(line["chat"]), replies, bool(line.get("rk")))
+    chats = tuple(int(c) for c in line.get("chats", ()))
+    owed = Owed(update_id, int(line["chat"]), replies, bool(line.get("rk")), chats=chats)
     owed.sent = int(line.get("n", 0))
     return owed
 

@@ -71,24 +71,27 @@ async def deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
 
 async def _deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
     while owed.sent < len(owed.replies):
-        reply = owed.replies[owed.sent]
+        reply, chat = owed.replies[owed.sent], owed.chat_of(owed.sent)
         first = owed.sent == 0
         try:
-            await send_to(bot, owed.chat_id, [reply], owed.remove_keyboard and first)
+            await send_to(bot, chat, [reply], owed.remove_keyboard and first)
         except (Forbidden, BadRequest) as exc:
-            # It can never go out (blocked, chat gone): owed no longer.
+            # It can never go out (blocked, chat gone): owed no longer, nor the rest
+            # for that chat (another chat's replies still go).
             logger.info(
                 "reply dropped: update_id=%s chat_id=%s: %s",
                 owed.update_id,
-                owed.chat_id,
+                chat,
                 type(exc).__name__,
             )
-            owed.sent = len(owed.replies)
+            owed.sent += 1
+            while owed.sent < len(owed.replies) and owed.chat_of(owed.sent) == chat:
+                owed.sent += 1
         except (NetworkError, RetryAfter) as exc:
             logger.warning(
                 "reply owed, retried later: update_id=%s chat_id=%s: %s",
                 owed.update_id,
-                owed.chat_id,
+                chat,
                 type(exc).__name__,
             )
             return False
