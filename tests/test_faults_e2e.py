@@ -12,6 +12,7 @@ What is checked, per fault kind and after the kills:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -471,3 +472,82 @@ def test_kills_during_a_nudge_fan_out(
     assert doubled <= resent  # a double only ever comes from the one counted window
     assert (lost_reports, doubled_reports, unanswered) == (0, 0, 0)
     assert _orphans(tmp_path) == []
+
+
+# ---- a flood of webhook posts ----
+
+FLOOD = 2000 if SOAK else 200
+
+
+async def _timed_post(port: int, update: dict[str, object]) -> tuple[int, float]:
+    """One signed POST on its own connection: the status (0: the connection failed) and
+    the seconds from connecting to the status line."""
+    body = json.dumps(update).encode()
+    head = (
+        f"POST /telegram/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    started = time.perf_counter()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return 0, time.perf_counter() - started
+    try:
+        writer.write(head.encode() + body)
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), timeout=120)
+        status = int(line.split()[1]) if line else 0
+    except (OSError, TimeoutError, ValueError, IndexError):
+        status = 0
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    return status, time.perf_counter() - started
+
+
+async def _flood(port: int, updates: list[dict[str, object]]) -> list[tuple[int, float]]:
+    """Every post at once."""
+    return await asyncio.gather(*(_timed_post(port, u) for u in updates))
+
+
+def test_a_flood_of_concurrent_webhook_posts(standin: BotApiStandIn, tmp_path: Path) -> None:
+    """FLOOD posts at once to the real bot's webhook server on loopback (2,000 in the
+    soak): every one is answered (200 once journaled); each report is then stored once
+    and answered. Prints the statuses and the latency."""
+    data = tmp_path / "data"
+    runners = range(7700, 7700 + FLOOD // 20)
+    expected: dict[int, list[int]] = {uid: list(range(10, 30)) for uid in runners}
+    updates = [
+        webhook_update(1 + i, uid, f"walked {minutes} min")
+        for i, (uid, minutes) in enumerate((uid, m) for m in range(10, 30) for uid in runners)
+    ]
+    proc, port = start_webhook_bot(standin, data, tmp_path / "bot.log")
+    try:
+        started = time.perf_counter()
+        results = asyncio.run(_flood(port, updates))
+        wall = time.perf_counter() - started
+        settle(standin, expected, timeout=300)
+    finally:
+        stop(proc)
+    statuses = Counter(status for status, _ in results)
+    latency = sorted(seconds for _, seconds in results)
+
+    def at(share: float) -> float:
+        return latency[min(len(latency) - 1, int(share * len(latency)))] * 1000
+
+    print(
+        f"\nwebhook flood: {FLOOD} concurrent posts in {wall:.2f} s, statuses"
+        f" {dict(sorted(statuses.items()))}, latency p50 {at(0.5):.0f} ms,"
+        f" p99 {at(0.99):.0f} ms, max {latency[-1] * 1000:.0f} ms"
+    )
+    assert statuses == {200: FLOOD}
+    doubled = sum(
+        1
+        for uid, minutes in expected.items()
+        for count in Counter(stored_minutes(data, uid)).values()
+        if count > 1
+    )
+    assert all(sorted(stored_minutes(data, u)) == m for u, m in expected.items())
+    assert doubled == 0
