@@ -187,19 +187,31 @@ def test_kills_while_runners_report_polling(standin: BotApiStandIn, tmp_path: Pa
         replies = answered(standin.calls, uid)
         unanswered += sum(1 for m in minutes if replies[m] == 0)
     total = sum(len(m) for m in expected.values())
+    orphans = _orphans(tmp_path)
     print(
-        f"\nkills {KILLS}, reports {total}: lost {lost}, doubled {doubled}, unanswered {unanswered}"
+        f"\nkills {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
+        f" unanswered {unanswered}, processes left {len(orphans)}"
     )
     assert (lost, doubled, unanswered) == (0, 0, 0)
-    assert _orphans(tmp_path) == []
+    assert orphans == []
 
 
 def _orphans(tmp_path: Path) -> list[str]:
-    """Processes still running from this test's data folder (none may outlive the bot)."""
-    found = subprocess.run(
-        ["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True
-    ).stdout
-    return [line for line in found.splitlines() if str(tmp_path) in line]
+    """Processes still running from this test's folder, the bot's or its workers' (they
+    inherit its working folder and environment): none may outlive the bot."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+            environ = (proc / "environ").read_bytes()
+            args = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        if cwd.startswith(str(tmp_path)) or str(tmp_path).encode() in environ:
+            found.append(f"{proc.name} {args}")
+    return found
 
 
 def start_webhook_bot(
@@ -251,11 +263,13 @@ def test_kills_right_after_the_webhook_answers(standin: BotApiStandIn, tmp_path:
         doubled += sum(1 for m in minutes if stored[m] > 1)
         unanswered += sum(1 for m in minutes if answered(standin.calls, uid)[m] == 0)
     total = sum(len(m) for m in expected.values())
+    orphans = _orphans(tmp_path)
     print(
         f"\nwebhook kills {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
-        f" unanswered {unanswered}"
+        f" unanswered {unanswered}, processes left {len(orphans)}"
     )
     assert (lost, doubled, unanswered) == (0, 0, 0)
+    assert orphans == []
 
 
 def webhook_update(update_id: int, user_id: int, text: str) -> dict[str, object]:
@@ -461,17 +475,18 @@ def test_kills_during_a_nudge_fan_out(
         unanswered += sum(1 for m in minutes if answered(standin.calls, uid)[m] == 0)
     reports = sum(len(m) for m in run.expected.values())
     mode = "webhook" if webhook else "polling"
+    orphans = _orphans(tmp_path)
     print(
         f"\n{mode} fan-out kills {kills} over {days} days, {len(NUDGED)} runners:"
         f" nudges sent {sent}, lost {lost}, doubled {doubled}"
         f" (restarts that found a send unfinished and sent it again: {resent});"
         f" reports {reports}: lost {lost_reports}, doubled {doubled_reports},"
-        f" unanswered {unanswered}"
+        f" unanswered {unanswered}; processes left {len(orphans)}"
     )
     assert lost == 0
     assert doubled <= resent  # a double only ever comes from the one counted window
     assert (lost_reports, doubled_reports, unanswered) == (0, 0, 0)
-    assert _orphans(tmp_path) == []
+    assert orphans == []
 
 
 # ---- a flood of webhook posts ----
