@@ -51,8 +51,13 @@ async def log_in_group(update: Update, context: WalkContext, log: GroupLog) -> N
         if earlier is not None and replies == [Reply(texts.ALREADY_LOGGED)]:
             svc.journal.prepare(earlier)  # stored by the run that died: its answer
             return
-        chats, plan = zip(*answers(replies, private, name, user.id, chat.id, link), strict=True)
-        svc.journal.prepare(Owed(update.update_id, chat.id, plan, chats=chats))
+        told = answers(replies, private, name, user.id, chat.id, link)
+        chats, plan = zip(*told, strict=True)
+        owed = Owed(update.update_id, chat.id, plan, chats=chats)
+        if private:
+            # Should the runner have blocked the bot since: the group line says it all.
+            owed.fallback = answers(replies, False, name, user.id, chat.id, link)[-1][1]
+        svc.journal.prepare(owed)
 
     await svc.repo.transact(user.id, run)
     await owe_and_send(context.bot, svc.journal, update.update_id)

@@ -345,3 +345,14 @@ async def test_a_failed_group_reply_is_sent_later_and_stored_once(club: Club) ->
     assert len(stored(club.data, BEN)[2]) == 1 and len(stored(club.data, ANA)[2]) == 1
     said = [c.text for c in club.request.calls if c.method == "sendMessage"]
     assert APOLOGY not in said
+
+
+async def test_a_member_who_blocked_the_bot_gets_the_details_in_the_group(club: Club) -> None:
+    await setup_members(club)
+    club.request.block(ANA)  # since her /start: the bot does not know it yet
+    calls = await club.member(ANA, "Ana").say("/run 10k 52:30")
+    group = texts(calls, GROUP_ID)
+    assert len(group) == 1 and group[0].startswith("Logged for Ana: run, 10 km in 52:30")
+    assert "t.me/walkcoach_test_bot?start=club" in group[0]
+    assert club.app.services.journal.owed() == []
+    assert len(stored(club.data, ANA)[2]) == 1

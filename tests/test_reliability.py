@@ -78,6 +78,23 @@ def test_journal_keeps_what_was_not_handled_and_refuses_redeliveries(tmp_path: P
     assert again.receive([message(5, 7, "c", 3)]) == [5]
 
 
+def test_replies_to_two_chats_keep_their_chats_and_fallback_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "updates-journal.jsonl"
+    journal = UpdateJournal(path)
+    journal.open()
+    owed = Owed(8, -400, (Reply("details"), Reply("line: sent privately")), chats=(7, -400))
+    owed.fallback = Reply("line with the details")
+    journal.prepare(owed)
+    journal.owe(8)
+    journal.sent(8, 1, refused=True)  # the runner's chat refused the details
+    again = UpdateJournal(path)
+    again.open()
+    [left] = again.owed()
+    assert (left.sent, left.chat_of(1), left.reply_at(1).text) == (1, -400, "line with the details")
+
+
 def test_lone_surrogates_are_cleaned_at_intake() -> None:
     raw = clean(message(1, 7, "walked 20 min \ud83d", 1))
     assert raw["message"]["text"] == "walked 20 min \ufffd"
