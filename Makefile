@@ -50,8 +50,9 @@ bench: $(STAMP)
 
 # The long runs (not part of `make test`, which runs a short version of each): 1,000
 # SIGKILLs against the store's write path; 1,000 SIGKILLs of the real bot in polling and
-# in webhook mode while runners report, every fault kind, and 100,000 fuzzed updates
-# (WALKCOACH_SOAK_KILLS sets fewer kills). Figures are printed.
+# in webhook mode while runners report, and as many during a nudge fan-out; every fault
+# kind; 2,000 concurrent webhook posts; 100,000 fuzzed updates (WALKCOACH_SOAK_KILLS sets
+# fewer kills). Figures are printed.
 soak: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 	WALKCOACH_SOAK=1 $(BIN)/python -m pytest -q -s -p no:randomly tests/test_faults_e2e.py tests/test_fuzz_updates.py

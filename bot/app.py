@@ -188,14 +188,17 @@ def register_handlers(app: WalkApp) -> None:
 
 
 async def on_startup(app: WalkApp) -> None:
-    """Load what is scheduled, queue what the last run left unhandled, then register the
-    command menu."""
+    """Load what is scheduled, queue what the last run left unhandled, register the
+    command menu, then schedule the jobs (the minute job, the outbox)."""
     counts = await asyncio.to_thread(app.services.scheduler.load)
     logger.info("schedule loaded: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     for raw in app.services.journal.pending():
         # Handled as soon as the application starts, before anything Telegram sends next.
         await app.update_queue.put(Update.de_json(raw, app.bot))
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in texts.COMMANDS])
+    # Last, just before the job queue starts: a first tick due before it started would
+    # wait a whole interval (APScheduler), however long the loading above took.
+    _schedule_jobs(app, app.services.clock)
 
 
 async def on_shutdown(app: WalkApp) -> None:
@@ -245,8 +248,11 @@ def build_services(
     return Services(repo, clock, scheduler, updates, worker or Worker())
 
 
-def _schedule_minute_job(app: WalkApp, clock: Clock) -> None:
-    first = 60 - clock().second + 1  # a second into the next minute
+def _schedule_jobs(app: WalkApp, clock: Clock) -> None:
+    now = clock()
+    # A second into the next minute (to the microsecond: a test's clock may start a
+    # moment before a nudge minute).
+    first = 61 - now.second - now.microsecond / 1e6
     assert app.job_queue is not None
     app.job_queue.run_repeating(
         minute_job,
@@ -300,5 +306,4 @@ def build_application(
     app = builder.build()
     assert isinstance(app, WalkApplication)
     register_handlers(app)
-    _schedule_minute_job(app, clock)
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -27,6 +27,21 @@ Clock = Callable[[], datetime]
 def system_clock() -> datetime:
     """Now, in UTC (the only place the bot reads the wall clock)."""
     return datetime.now(UTC)
+
+
+def clock_from(start: datetime) -> Clock:
+    """A clock that reads `start` the first time it is read and runs on from there at the
+    real pace (end-to-end tests put a real process just before a nudge minute with it;
+    see Settings.test_clock). The first read is the minute job's scheduling, so how long
+    the start-up took before it does not move the first tick."""
+    offsets: list[timedelta] = []
+
+    def now() -> datetime:
+        if not offsets:
+            offsets.append(start - system_clock())
+        return system_clock() + offsets[0]
+
+    return now
 
 
 @dataclass(frozen=True)

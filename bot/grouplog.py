@@ -4,13 +4,16 @@ its buttons). Used by every feature that logs from a group (typed /run, a watch 
 
 from __future__ import annotations
 
-from telegram import Update, User
-from telegram.error import Forbidden
+from collections.abc import Callable
 
-from bot.chat import say
+from telegram import Update, User
+
+from bot import texts
 from bot.context import WalkContext
+from bot.intake import Owed
+from bot.outbox import owe_and_send
 from bot.replies import Reply
-from bot.sending import send_to
+from bot.storage import UserTx
 
 
 def display_name(user: User) -> str:
@@ -29,46 +32,54 @@ def is_logged(reply: Reply) -> bool:
     return reply.text.startswith("Logged")
 
 
-async def answer_in_group(
-    update: Update, context: WalkContext, replies: list[Reply], private: bool
-) -> None:
-    """What was logged (or why not) for the member who sent it."""
+GroupLog = Callable[[UserTx], tuple[list[Reply], bool]]
+
+
+async def log_in_group(update: Update, context: WalkContext, log: GroupLog) -> None:
+    """Store what `log` logs for the member who wrote in the group (it returns the
+    replies and whether they have a private chat with the bot), then answer. The answer
+    is owed in the journal before the member's file is written, so a send that fails is
+    retried by the outbox, never apologised for (they would log it twice)."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    name = display_name(user)
+    svc = context.services
+    name, link = display_name(user), deep_link(context.bot.username, chat.id)
+    earlier = svc.journal.prepared_for(update.update_id)
+
+    def run(tx: UserTx) -> None:
+        replies, private = log(tx)
+        if earlier is not None and replies == [Reply(texts.ALREADY_LOGGED)]:
+            svc.journal.prepare(earlier)  # stored by the run that died: its answer
+            return
+        told = answers(replies, private, name, user.id, chat.id, link)
+        chats, plan = zip(*told, strict=True)
+        owed = Owed(update.update_id, chat.id, plan, chats=chats)
+        if private:
+            # Should the runner have blocked the bot since: the group line says it all.
+            owed.fallback = answers(replies, False, name, user.id, chat.id, link)[-1][1]
+        svc.journal.prepare(owed)
+
+    await svc.repo.transact(user.id, run)
+    await owe_and_send(context.bot, svc.journal, update.update_id)
+
+
+def answers(
+    replies: list[Reply], private: bool, name: str, user_id: int, group_id: int, link: str
+) -> list[tuple[int, Reply]]:
+    """Who is told what (chat, reply): the details in the member's private chat when they
+    have one (a question too: in the group anyone could tap its buttons), a short line
+    in the group."""
     if not is_logged(replies[0]):
-        await _not_logged(update, context, replies, private, name)
-        return
-    if private and await _privately(context, user.id, replies):
-        await say(update, context, f"Logged for {name}. Details sent privately.")
-        return
+        if not replies[0].buttons:
+            return [(group_id, Reply(replies[0].text))]
+        if private:
+            line = f"{name}, I have a quick question for you in private."
+            return [*((user_id, r) for r in replies), (group_id, Reply(line))]
+        return [(group_id, Reply(f"{name}, I need to ask you something first: {link}"))]
+    if private:
+        line = f"Logged for {name}. Details sent privately."
+        return [*((user_id, r) for r in replies), (group_id, Reply(line))]
     logged, advice = [*replies[0].text.splitlines(), ""][:2]
-    link = deep_link(context.bot.username, chat.id)
     what = logged.split(": ", 1)[-1]
-    await say(
-        update, context, f"Logged for {name}: {what}\n{advice}\nMore in a private chat: {link}"
-    )
-
-
-async def _not_logged(
-    update: Update, context: WalkContext, replies: list[Reply], private: bool, name: str
-) -> None:
-    chat, user = update.effective_chat, update.effective_user
-    assert chat is not None and user is not None
-    if not replies[0].buttons:
-        await say(update, context, replies[0].text)
-        return
-    if private and await _privately(context, user.id, replies):
-        await say(update, context, f"{name}, I have a quick question for you in private.")
-        return
-    link = deep_link(context.bot.username, chat.id)
-    await say(update, context, f"{name}, I need to ask you something first: {link}")
-
-
-async def _privately(context: WalkContext, user_id: int, replies: list[Reply]) -> bool:
-    """Send to the runner's private chat; False when they have blocked the bot since."""
-    try:
-        await send_to(context.bot, user_id, replies)
-    except Forbidden:
-        return False
-    return True
+    line = f"Logged for {name}: {what}\n{advice}\nMore in a private chat: {link}"
+    return [(group_id, Reply(line))]

@@ -112,20 +112,49 @@ class Owed:
     replies: tuple[Reply, ...]
     remove_keyboard: bool = False
     sent: int = 0
+    # The chat of each reply, when they do not all go to `chat_id` (a log from a group:
+    # the details to the runner's private chat, a short line to the group).
+    chats: tuple[int, ...] = ()
+    # Sent in place of the last reply once a reply to another chat was refused (the
+    # runner blocked the bot: the group line then carries the details itself).
+    fallback: Reply | None = None
+    refused: bool = False
+
+    def chat_of(self, index: int) -> int:
+        """Where reply `index` goes."""
+        return self.chats[index] if self.chats else self.chat_id
+
+    def reply_at(self, index: int) -> Reply:
+        """Reply `index` as it goes out now (the fallback in place of the last one, once
+        an earlier chat refused)."""
+        last = index == len(self.replies) - 1
+        if last and self.refused and self.fallback is not None:
+            return self.fallback
+        return self.replies[index]
 
     def to_json(self, tag: str = "o") -> dict[str, Any]:
-        return {
+        out = {
             tag: self.update_id,
             "chat": self.chat_id,
             "replies": [reply_to_json(r) for r in self.replies],
             "rk": self.remove_keyboard,
             "n": self.sent,
         }
+        if self.chats:
+            out["chats"] = list(self.chats)
+        if self.fallback is not None:
+            out["fb"] = reply_to_json(self.fallback)
+        if self.refused:
+            out["r"] = True
+        return out
 
 
 def _owed(update_id: int, line: dict[str, Any]) -> Owed:
     replies = tuple(reply_from_json(r) for r in line["replies"])
-    owed = Owed(update_id, int(line["chat"]), replies, bool(line.get("rk")))
+    chats = tuple(int(c) for c in line.get("chats", ()))
+    fallback = reply_from_json(line["fb"]) if "fb" in line else None
+    owed = Owed(update_id, int(line["chat"]), replies, bool(line.get("rk")), chats=chats)
+    owed.fallback, owed.refused = fallback, bool(line.get("r"))
     owed.sent = int(line.get("n", 0))
     return owed
 
@@ -167,6 +196,7 @@ class _State:
             found = self.owed.get(int(line["s"]))
             if found is not None:
                 found.sent = max(found.sent, int(line["n"]))
+                found.refused = found.refused or bool(line.get("r"))
                 if found.sent >= len(found.replies):
                     del self.owed[found.update_id]
         elif "seen" in line:
@@ -288,12 +318,14 @@ class UpdateJournal:
         with self._lock:
             return self._state.prepared.get(update_id)
 
-    def sent(self, update_id: int, count: int) -> None:
-        """The first `count` owed replies of the update went out."""
+    def sent(self, update_id: int, count: int, refused: bool = False) -> None:
+        """The first `count` owed replies of the update went out (or were dropped:
+        `refused`, a chat refused one, so the fallback goes in place of the last)."""
+        line = {"s": update_id, "n": count, **({"r": True} if refused else {})}
         with self._lock:
             if update_id in self._state.owed:
-                self._append([{"s": update_id, "n": count}], False)
-                self._state.apply({"s": update_id, "n": count})
+                self._append([line], False)
+                self._state.apply(line)
 
     # ---- what is left ----
 

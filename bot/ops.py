@@ -134,7 +134,9 @@ def start_checks(data_dir: Path) -> IO[str]:
 
 def run(settings: Settings) -> int:
     """Run the bot until SIGTERM or Ctrl-C: polling, or webhook mode when configured."""
-    from bot.app import build_application  # the bot itself: not needed by the other commands
+    # The bot itself: not needed by the other commands.
+    from bot.app import build_application
+    from bot.context import clock_from, system_clock
 
     configure_logging(settings.log_level, [settings.token, settings.webhook_secret or ""])
     try:
@@ -142,7 +144,9 @@ def run(settings: Settings) -> int:
     except StartRefused as exc:
         print(f"walk-coach: {exc}", file=sys.stderr)
         return 1
-    app = build_application(settings)
+    # A test's clock (WALKCOACH_TEST_CLOCK) starts at its moment when first read.
+    clock = clock_from(settings.test_clock) if settings.test_clock else system_clock
+    app = build_application(settings, clock=clock)
     if settings.webhook_url:
         from bot.webhook import serve
 

@@ -72,30 +72,35 @@ async def deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
 
 async def _deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
     while owed.sent < len(owed.replies):
-        reply = owed.replies[owed.sent]
+        reply, chat = owed.reply_at(owed.sent), owed.chat_of(owed.sent)
         first = owed.sent == 0
         try:
-            await send_to(bot, owed.chat_id, [reply], owed.remove_keyboard and first)
+            await send_to(bot, chat, [reply], owed.remove_keyboard and first)
         except (Forbidden, BadRequest) as exc:
-            # It can never go out (blocked, chat gone): owed no longer.
+            # It can never go out (blocked, chat gone): owed no longer, nor the rest
+            # for that chat; another chat's replies still go (the fallback in place of
+            # the last one).
             logger.info(
                 "reply dropped: update_id=%s chat_id=%s: %s",
                 owed.update_id,
-                owed.chat_id,
+                chat,
                 type(exc).__name__,
             )
-            owed.sent = len(owed.replies)
+            owed.sent += 1
+            while owed.sent < len(owed.replies) and owed.chat_of(owed.sent) == chat:
+                owed.sent += 1
+            owed.refused = owed.refused or owed.sent < len(owed.replies)
         except (NetworkError, RetryAfter) as exc:
             logger.warning(
                 "reply owed, retried later: update_id=%s chat_id=%s: %s",
                 owed.update_id,
-                owed.chat_id,
+                chat,
                 type(exc).__name__,
             )
             return False
         else:
             owed.sent += 1
-        journal.sent(owed.update_id, owed.sent)
+        journal.sent(owed.update_id, owed.sent, owed.refused)
     return True
 
 

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -36,6 +37,10 @@ class Settings:
     # Runners kept parsed in memory (least recently used out): about 65 KB each with 50
     # activities, so the default costs some 30 MB.
     cache_runners: int = DEFAULT_CACHE_RUNNERS
+    # For tests only (WALKCOACH_TEST_CLOCK): the bot's clock starts at this moment and
+    # runs on at the real pace, so an end-to-end test can put a nudge minute a second
+    # ahead of a real process. Never set in production.
+    test_clock: datetime | None = None
 
     @property
     def base_url(self) -> str:
@@ -84,6 +89,20 @@ def _count(name: str, raw: str) -> int:
     return int(raw)
 
 
+def _moment(name: str, raw: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise SettingsError(
+            f"{name} must be a moment with its offset, like 2026-11-30T18:59:59+00:00"
+        )
+    return moment
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
 ) -> Settings:
@@ -124,6 +143,7 @@ def load_settings(
             "WALKCOACH_CACHE_RUNNERS",
             env.get("WALKCOACH_CACHE_RUNNERS", "").strip() or str(DEFAULT_CACHE_RUNNERS),
         ),
+        test_clock=_moment("WALKCOACH_TEST_CLOCK", env.get("WALKCOACH_TEST_CLOCK", "").strip()),
     )
 
 

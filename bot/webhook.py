@@ -7,11 +7,13 @@ server PTB itself uses) adds /healthz and a graceful stop on SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hmac
 import json
 import logging
 import re
 import signal
+from typing import Any
 from urllib.parse import urlsplit
 
 import tornado.httpserver
@@ -19,7 +21,7 @@ import tornado.web
 from telegram import Update
 
 from bot.context import WalkApplication
-from bot.intake import clean
+from bot.intake import UpdateJournal, clean
 from bot.settings import Settings
 from bot.storage import UserStore
 
@@ -32,6 +34,48 @@ AnyApp = WalkApplication
 MAX_BODY_BYTES = 1024 * 1024
 
 
+class GroupCommit:
+    """Journals posted updates durably before they are answered 200. Posts that arrive
+    while an append is being fsynced are appended together by the next one: one fsync
+    for all of them, so a burst costs a few fsyncs, not one per post in a row."""
+
+    def __init__(self, journal: UpdateJournal) -> None:
+        self.journal = journal
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        # Its own thread: an append never queues behind runners' writes in the default
+        # pool (a burst of updates is also a burst of writes).
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, "journal")
+
+    async def receive(self, data: dict[str, Any]) -> bool:
+        """Journal one update; True when it is new (not a redelivery). Raises OSError
+        when it could not be journaled (it must not be confirmed)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((data, future))
+        if self._writer is None or self._writer.done():
+            # Its own task: a post whose client went away never strands the others.
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                updates = [d for d, _ in batch]
+                loop = asyncio.get_running_loop()
+                fresh = set(await loop.run_in_executor(self._thread, self.journal.receive, updates))
+            except OSError as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for data, future in batch:
+                update_id = int(data["update_id"])
+                if not future.done():
+                    future.set_result(update_id in fresh)
+                fresh.discard(update_id)  # posted twice in one batch: new once
+
+
 @tornado.web.stream_request_body
 class UpdateHandler(tornado.web.RequestHandler):
     """POST <path>: one update from Telegram.
@@ -40,8 +84,8 @@ class UpdateHandler(tornado.web.RequestHandler):
     headers before a byte of it is read: a stranger's 90 MB post costs nothing.
     """
 
-    def initialize(self, app: AnyApp, secret: str) -> None:
-        self.app, self.secret = app, secret
+    def initialize(self, app: AnyApp, secret: str, intake: GroupCommit) -> None:
+        self.app, self.secret, self.intake = app, secret, intake
         self.body = bytearray()
         self.refused = False
 
@@ -83,9 +127,8 @@ class UpdateHandler(tornado.web.RequestHandler):
             self._refuse(400, "not an update")
             return
         # 200 tells Telegram to forget the update: only once it is journaled (fsynced).
-        journal = self.app.services.journal
         try:
-            fresh = await asyncio.to_thread(journal.receive, [data])
+            fresh = await self.intake.receive(data)
         except OSError as exc:
             logger.error("could not journal update_id=%s: %s", update.update_id, exc.strerror)
             self._refuse(503, "try again later")  # Telegram retries it
@@ -121,7 +164,11 @@ def make_server(app: AnyApp, settings: Settings) -> tornado.web.Application:
             (
                 re.escape(update_path(settings)),
                 UpdateHandler,
-                {"app": app, "secret": settings.webhook_secret},
+                {
+                    "app": app,
+                    "secret": settings.webhook_secret,
+                    "intake": GroupCommit(app.services.journal),
+                },
             ),
             (r"/healthz", HealthHandler, {"app": app, "store": UserStore(settings.data_dir)}),
         ]

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from bot.outbox import retry_owed
 from bot.storage import ClubStore
+from bot.texts import APOLOGY
 from tests.flowkit import FakeClock, Runner, after_logged, started_app, stopped_app, stored
 from tests.offline import ADMIN_RIGHTS, BOT_USER, Call, RecordingRequest
 
@@ -308,3 +310,49 @@ async def test_an_outage_at_digest_time_posts_it_once_when_it_ends(club: Club) -
     posted = texts(await club.tick(utc(2026, 11, 29, 18, 1)), GROUP_ID)
     assert [p.splitlines()[0] for p in posted] == ["Weekly walking digest"]  # ...posted
     assert texts(await club.tick(utc(2026, 11, 29, 18, 2)), GROUP_ID) == []  # once
+
+
+async def test_a_failed_group_reply_is_sent_later_and_stored_once(club: Club) -> None:
+    """(The recording request keeps a failed call too: each list below is attempts.)"""
+    await setup_members(club)
+    journal = club.app.services.journal
+    club.request.network_errors[ANA] = 1  # the details in private fail once (a reset)
+    calls = await club.member(ANA, "Ana").say("/run 10k 52:30")
+    # Stored; the details failed, the group line waits behind them; no apology (she
+    # would log it again).
+    assert len(texts(calls, ANA)) == 1 and texts(calls, GROUP_ID) == []
+    assert len(stored(club.data, ANA)[2]) == 1
+    club.request.network_errors[GROUP_ID] = 1  # the group line fails once too
+    before = len(club.request.calls)
+    await retry_owed(club.app.bot, journal)  # the outbox, a few seconds later
+    assert after_logged(texts(club.request.calls[before:], ANA)[0]).startswith("Cool down")
+    assert len(texts(club.request.calls[before:], GROUP_ID)) == 1  # tried, failed
+    await retry_owed(club.app.bot, journal)
+    assert texts(club.request.calls[before:], GROUP_ID)[-1] == (
+        "Logged for Ana. Details sent privately."
+    )
+    assert len(texts(club.request.calls[before:], ANA)) == 1  # not sent twice
+    assert journal.owed() == []
+    # Ben has no private chat: the whole answer is the group line.
+    club.request.network_errors[GROUP_ID] = 1
+    ben = await club.member(BEN, "Ben").say("/walk 40 min")
+    assert len(texts(ben, GROUP_ID)) == 1  # tried, failed
+    before = len(club.request.calls)
+    await retry_owed(club.app.bot, journal)
+    assert texts(club.request.calls[before:], GROUP_ID)[0].startswith(
+        "Logged for Ben: walk, 40 min"
+    )
+    assert len(stored(club.data, BEN)[2]) == 1 and len(stored(club.data, ANA)[2]) == 1
+    said = [c.text for c in club.request.calls if c.method == "sendMessage"]
+    assert APOLOGY not in said
+
+
+async def test_a_member_who_blocked_the_bot_gets_the_details_in_the_group(club: Club) -> None:
+    await setup_members(club)
+    club.request.block(ANA)  # since her /start: the bot does not know it yet
+    calls = await club.member(ANA, "Ana").say("/run 10k 52:30")
+    group = texts(calls, GROUP_ID)
+    assert len(group) == 1 and group[0].startswith("Logged for Ana: run, 10 km in 52:30")
+    assert "t.me/walkcoach_test_bot?start=club" in group[0]
+    assert club.app.services.journal.owed() == []
+    assert len(stored(club.data, ANA)[2]) == 1

@@ -44,8 +44,11 @@ def bot_env(standin: BotApiStandIn, data_dir: Path) -> dict[str, str]:
     }
 
 
-def start_bot(standin: BotApiStandIn, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = bot_env(standin, data_dir)
+def start_bot(
+    standin: BotApiStandIn, data_dir: Path, log: Path, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """The bot in polling mode, once it polls; `extra`: more environment (a test clock)."""
+    env = bot_env(standin, data_dir) | (extra or {})
     mark = standin.mark()
     # The child gets its own copy of the file descriptor; ours is closed once it started.
     with log.open("ab") as out:

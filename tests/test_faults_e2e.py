@@ -12,7 +12,10 @@ What is checked, per fault kind and after the kills:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
+import json
 import os
 import random
 import re
@@ -22,13 +25,14 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import texts
-from bot.storage import UserStore
+from bot.storage import DataDir, UserSettings, UserStore, UserTx
 from tests.botapi_standin import BotApiStandIn
 from tests.offline import Call
 from tests.test_e2e_private import start_bot
@@ -38,6 +42,8 @@ from tests.test_e2e_webhook import _env as webhook_env
 SOAK = os.environ.get("WALKCOACH_SOAK") == "1"
 # WALKCOACH_SOAK_KILLS overrides the number of kills (a shorter soak).
 KILLS = int(os.environ.get("WALKCOACH_SOAK_KILLS", 1000 if SOAK else 4))
+# Kills during a nudge fan-out, per mode (each costs a start and a wait for the minute).
+FANOUT_KILLS = int(os.environ.get("WALKCOACH_SOAK_KILLS", 1000 if SOAK else 2))
 
 
 @pytest.fixture
@@ -181,23 +187,37 @@ def test_kills_while_runners_report_polling(standin: BotApiStandIn, tmp_path: Pa
         replies = answered(standin.calls, uid)
         unanswered += sum(1 for m in minutes if replies[m] == 0)
     total = sum(len(m) for m in expected.values())
+    orphans = _orphans(tmp_path)
     print(
-        f"\nkills {KILLS}, reports {total}: lost {lost}, doubled {doubled}, unanswered {unanswered}"
+        f"\nkills {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
+        f" unanswered {unanswered}, processes left {len(orphans)}"
     )
     assert (lost, doubled, unanswered) == (0, 0, 0)
-    assert _orphans(tmp_path) == []
+    assert orphans == []
 
 
 def _orphans(tmp_path: Path) -> list[str]:
-    """Processes still running from this test's data folder (none may outlive the bot)."""
-    found = subprocess.run(
-        ["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True
-    ).stdout
-    return [line for line in found.splitlines() if str(tmp_path) in line]
+    """Processes still running from this test's folder, the bot's or its workers' (they
+    inherit its working folder and environment): none may outlive the bot."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+            environ = (proc / "environ").read_bytes()
+            args = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        if cwd.startswith(str(tmp_path)) or str(tmp_path).encode() in environ:
+            found.append(f"{proc.name} {args}")
+    return found
 
 
-def start_webhook_bot(standin: BotApiStandIn, data: Path, log: Path) -> tuple[Any, int]:
-    env = webhook_env(standin, data)
+def start_webhook_bot(
+    standin: BotApiStandIn, data: Path, log: Path, extra: dict[str, str] | None = None
+) -> tuple[Any, int]:
+    env = webhook_env(standin, data) | (extra or {})
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot"], cwd=data.parent, env=env, stdout=out, stderr=out
@@ -243,11 +263,13 @@ def test_kills_right_after_the_webhook_answers(standin: BotApiStandIn, tmp_path:
         doubled += sum(1 for m in minutes if stored[m] > 1)
         unanswered += sum(1 for m in minutes if answered(standin.calls, uid)[m] == 0)
     total = sum(len(m) for m in expected.values())
+    orphans = _orphans(tmp_path)
     print(
         f"\nwebhook kills {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
-        f" unanswered {unanswered}"
+        f" unanswered {unanswered}, processes left {len(orphans)}"
     )
     assert (lost, doubled, unanswered) == (0, 0, 0)
+    assert orphans == []
 
 
 def webhook_update(update_id: int, user_id: int, text: str) -> dict[str, object]:
@@ -261,3 +283,286 @@ def webhook_update(update_id: int, user_id: int, text: str) -> dict[str, object]
             "text": text,
         },
     }
+
+
+# ---- kills during a nudge fan-out ----
+
+# The runners' default nudge: 19:00 in UTC. The first day is a Monday (no Sunday chart
+# in the short run); the soak's days run on through Sundays (the summary and its chart).
+FIRST_DAY = date(2026, 11, 30)
+NUDGE = timedelta(hours=19)
+NUDGED = range(9000, 9040)
+# Runners who report meanwhile (nudges off), each a walk of 10 to 59 min at most once.
+REPORTERS = range(9500, 9500 + max(10, FANOUT_KILLS * 4 // 45 + 1))
+# The bot's clock starts (when the minute job is scheduled) this long before the minute:
+# its first tick comes a second into that minute.
+LEAD = timedelta(seconds=0.5)
+RESENT = re.compile(rb"a restart found a send unfinished, sent again")
+
+
+def _at(moment: datetime) -> dict[str, str]:
+    """The environment that starts the bot's clock at `moment` (WALKCOACH_TEST_CLOCK)."""
+    return {"WALKCOACH_TEST_CLOCK": moment.isoformat()}
+
+
+def _minute_done(data: Path) -> datetime | None:
+    """The last minute the scheduler marked done (its state file), None before any."""
+    try:
+        state = json.loads(DataDir(data).scheduler_state.read_bytes())
+    except (FileNotFoundError, ValueError):
+        return None
+    return None if state["retry"] else datetime.fromisoformat(state["last_done"])
+
+
+def _wait_minute_done(data: Path, minute: datetime, timeout: float = 60) -> None:
+    """Bounded wait until the scheduler marked `minute` done (nothing left to retry)."""
+    deadline = time.monotonic() + timeout
+    while (done := _minute_done(data)) is None or done < minute:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"minute {minute} never done (last done {done})")
+        time.sleep(0.05)
+
+
+def _nudges(calls: list[Call]) -> Counter[tuple[int, str]]:
+    """Scheduled messages per (runner, kind): the daily check-in, the Sunday summary."""
+    seen: Counter[tuple[int, str]] = Counter()
+    for call in calls:
+        chat = call.chat_id
+        if chat is None or chat not in NUDGED:
+            continue
+        if call.method == "sendMessage" and call.text.startswith("Check-in"):
+            seen[(chat, "daily")] += 1
+        elif call.method == "sendPhoto":
+            seen[(chat, "weekly")] += 1
+    return seen
+
+
+def _wait_nudges(standin: BotApiStandIn, since: int, count: int, timeout: float) -> None:
+    """Bounded wait until `count` scheduled messages went out after index `since`."""
+    deadline = time.monotonic() + timeout
+    looked, seen = since, 0
+    while seen < count:
+        new = standin.calls_after(looked, max(0.0, deadline - time.monotonic()))
+        if not new:
+            raise TimeoutError(f"{seen} of {count} nudges")
+        looked += len(new)
+        seen += sum(_nudges(new).values())
+
+
+class FanOut:
+    """A bot in one mode, restarted on a test clock; runners report meanwhile."""
+
+    def __init__(self, standin: BotApiStandIn, tmp_path: Path, webhook: bool) -> None:
+        self.standin, self.tmp_path, self.webhook = standin, tmp_path, webhook
+        self.data = tmp_path / "data"
+        self.rng = random.Random(16 if webhook else 17)
+        self.free = {uid: list(range(10, 60)) for uid in REPORTERS}
+        for values in self.free.values():
+            self.rng.shuffle(values)
+        self.expected: dict[int, list[int]] = defaultdict(list)
+        self.waiting: list[dict[str, object]] = []  # webhook: not answered 200 yet
+        self.update_ids = iter(range(1, 10**9))
+        self.port = 0
+        self.starts = 0
+
+    def seed(self) -> None:
+        """Runners set up with the default nudge (19:00 UTC) and nothing logged; the
+        reporters with nudges off."""
+        store = UserStore(self.data)
+        for uid in (*NUDGED, *REPORTERS):
+            nudge = "19:00" if uid in NUDGED else None
+            settings = UserSettings(
+                uid, uid, first_name="Ana", onboarded=True, private_chat=True, nudge=nudge
+            )
+            store.transact(uid, functools.partial(UserTx.put_settings, settings=settings))
+
+    def start(self, clock: datetime) -> subprocess.Popen[bytes]:
+        self.starts += 1
+        log = self.tmp_path / f"bot{self.starts}.log"
+        if not self.webhook:
+            return start_bot(self.standin, self.data, log, _at(clock))
+        proc: subprocess.Popen[bytes]
+        proc, self.port = start_webhook_bot(self.standin, self.data, log, _at(clock))
+        return proc
+
+    def report(self, count: int) -> None:
+        """`count` runners each log a walk (a webhook post answered 200 is Telegram's
+        last word on it; one not answered is posted again later)."""
+        for _ in range(count):
+            uid = self.rng.choice([u for u, left in self.free.items() if left])
+            value = self.free[uid].pop()
+            self.expected[uid].append(value)
+            if not self.webhook:
+                self.standin.push_text(uid, f"walked {value} min")
+                continue
+            self.waiting.append(webhook_update(next(self.update_ids), uid, f"walked {value} min"))
+        while self.webhook and self.waiting:
+            if post(self.port, self.waiting[0], SECRET) != 200:
+                break
+            self.waiting.pop(0)
+
+    def day(self, day: date, kills: int) -> Counter[tuple[int, str]]:
+        """One day's fan-out, killed `kills` times; what each runner got that day."""
+        first = self.standin.mark()
+        minute = datetime.combine(day, datetime.min.time(), UTC) + NUDGE
+        for round_ in range(kills + 1):
+            # Each start a minute later: the unfinished minute is repeated (caught up).
+            tick = minute + timedelta(minutes=round_)
+            mark = self.standin.mark()
+            proc = self.start(tick - LEAD)
+            try:
+                got = {chat for chat, _ in _nudges(self.standin.calls[first:])}
+                left = len(NUDGED) - len(got)
+                if round_ == kills:
+                    self.report(2)
+                    _wait_minute_done(self.data, tick)
+                    settle(self.standin, self.expected, timeout=60)
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    _wait_nudges(self.standin, mark, 1, timeout=10 if left else 3)
+                self.report(2)  # while the fan-out runs
+                with contextlib.suppress(TimeoutError):
+                    # Killed after a random number of this start's nudges went out.
+                    _wait_nudges(self.standin, mark, self.rng.randint(1, max(1, left)), 10)
+            finally:
+                if round_ == kills:
+                    stop(proc)
+                else:
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+        return _nudges(self.standin.calls[first:])
+
+    def warm_up(self, day: date) -> None:
+        """A first start a minute before the first fan-out, so the scheduler has a minute
+        done (a first start ever does only its own minute)."""
+        minute = datetime.combine(day, datetime.min.time(), UTC) + NUDGE - timedelta(minutes=2)
+        proc = self.start(minute - LEAD)
+        try:
+            _wait_minute_done(self.data, minute)
+        finally:
+            stop(proc)
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+def test_kills_during_a_nudge_fan_out(
+    standin: BotApiStandIn, tmp_path: Path, webhook: bool
+) -> None:
+    """SIGKILL the real bot while the nudge minute's fan-out runs (its clock put a moment
+    before 19:00, the runners' nudge time) and runners report; each restart catches the
+    minute up. Every runner gets each day's nudge: none lost; a doubled one (a kill after
+    its request went out and before its record) is counted."""
+    run = FanOut(standin, tmp_path, webhook)
+    run.seed()
+    run.warm_up(FIRST_DAY)
+    lost = doubled = sent = days = 0
+    kills, day = 0, FIRST_DAY
+    while kills < FANOUT_KILLS:
+        today = min(FANOUT_KILLS - kills, run.rng.randint(1, 3) if SOAK else FANOUT_KILLS)
+        got = run.day(day, today)
+        kinds = ("daily", "weekly") if day.weekday() == 6 else ("daily",)
+        for uid in NUDGED:
+            for kind in kinds:
+                lost += got[(uid, kind)] == 0
+                doubled += max(0, got[(uid, kind)] - 1)
+        sent += sum(got.values())
+        kills, day, days = kills + today, day + timedelta(days=1), days + 1
+    resent = sum(len(RESENT.findall(log.read_bytes())) for log in tmp_path.glob("bot*.log"))
+    lost_reports = doubled_reports = unanswered = 0
+    for uid, minutes in run.expected.items():
+        stored = Counter(stored_minutes(run.data, uid))
+        lost_reports += sum(1 for m in minutes if stored[m] == 0)
+        doubled_reports += sum(1 for m in minutes if stored[m] > 1)
+        unanswered += sum(1 for m in minutes if answered(standin.calls, uid)[m] == 0)
+    reports = sum(len(m) for m in run.expected.values())
+    mode = "webhook" if webhook else "polling"
+    orphans = _orphans(tmp_path)
+    print(
+        f"\n{mode} fan-out kills {kills} over {days} days, {len(NUDGED)} runners:"
+        f" nudges sent {sent}, lost {lost}, doubled {doubled}"
+        f" (restarts that found a send unfinished and sent it again: {resent});"
+        f" reports {reports}: lost {lost_reports}, doubled {doubled_reports},"
+        f" unanswered {unanswered}; processes left {len(orphans)}"
+    )
+    assert lost == 0
+    assert doubled <= resent  # a double only ever comes from the one counted window
+    assert (lost_reports, doubled_reports, unanswered) == (0, 0, 0)
+    assert orphans == []
+
+
+# ---- a flood of webhook posts ----
+
+FLOOD = 2000 if SOAK else 200
+
+
+async def _timed_post(port: int, update: dict[str, object]) -> tuple[int, float]:
+    """One signed POST on its own connection: the status (0: the connection failed) and
+    the seconds from connecting to the status line."""
+    body = json.dumps(update).encode()
+    head = (
+        f"POST /telegram/hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    started = time.perf_counter()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return 0, time.perf_counter() - started
+    try:
+        writer.write(head.encode() + body)
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), timeout=120)
+        status = int(line.split()[1]) if line else 0
+    except (OSError, TimeoutError, ValueError, IndexError):
+        status = 0
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    return status, time.perf_counter() - started
+
+
+async def _flood(port: int, updates: list[dict[str, object]]) -> list[tuple[int, float]]:
+    """Every post at once."""
+    return await asyncio.gather(*(_timed_post(port, u) for u in updates))
+
+
+def test_a_flood_of_concurrent_webhook_posts(standin: BotApiStandIn, tmp_path: Path) -> None:
+    """FLOOD posts at once to the real bot's webhook server on loopback (2,000 in the
+    soak): every one is answered (200 once journaled); each report is then stored once
+    and answered. Prints the statuses and the latency."""
+    data = tmp_path / "data"
+    runners = range(7700, 7700 + FLOOD // 20)
+    expected: dict[int, list[int]] = {uid: list(range(10, 30)) for uid in runners}
+    updates = [
+        webhook_update(1 + i, uid, f"walked {minutes} min")
+        for i, (uid, minutes) in enumerate((uid, m) for m in range(10, 30) for uid in runners)
+    ]
+    proc, port = start_webhook_bot(standin, data, tmp_path / "bot.log")
+    try:
+        started = time.perf_counter()
+        results = asyncio.run(_flood(port, updates))
+        wall = time.perf_counter() - started
+        settle(standin, expected, timeout=300)
+    finally:
+        stop(proc)
+    statuses = Counter(status for status, _ in results)
+    latency = sorted(seconds for _, seconds in results)
+
+    def at(share: float) -> float:
+        return latency[min(len(latency) - 1, int(share * len(latency)))] * 1000
+
+    print(
+        f"\nwebhook flood: {FLOOD} concurrent posts in {wall:.2f} s, statuses"
+        f" {dict(sorted(statuses.items()))}, latency p50 {at(0.5):.0f} ms,"
+        f" p99 {at(0.99):.0f} ms, max {latency[-1] * 1000:.0f} ms"
+    )
+    assert statuses == {200: FLOOD}
+    doubled = sum(
+        1
+        for uid, minutes in expected.items()
+        for count in Counter(stored_minutes(data, uid)).values()
+        if count > 1
+    )
+    assert all(sorted(stored_minutes(data, u)) == m for u, m in expected.items())
+    assert doubled == 0

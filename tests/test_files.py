@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.outbox import retry_owed
+from bot.texts import ALREADY_LOGGED
 from bot.workers import Worker
 from tests import trackfiles as tf
 from tests.filekit import USER, FileChat, SharedWorker, file_chat, labels_of, replies
@@ -307,3 +309,71 @@ async def test_a_bad_file_in_a_one_file_zip_is_named(chat: FileChat) -> None:
     assert replies(calls) == (
         "I couldn't read run.gpx in that .zip: unpacks to more than 64 MB. Nothing stored."
     )
+
+
+async def test_a_failed_import_summary_is_sent_later_and_stored_once(chat: FileChat) -> None:
+    small = tf.history_zip(12, duplicates=0, now=NOW)
+    failing = {"editMessageText": 1, "sendMessage": 1}
+
+    def fault(method: str, params: dict[str, Any]) -> str | None:
+        # The summary's edit of the progress message fails, then the message sent in
+        # its place (Telegram answers 500: nothing shown).
+        if "Imported" in str(params.get("text", "")) and failing.get(method, 0) > 0:
+            failing[method] -= 1
+            return "500"
+        return None
+
+    chat.standin.fault = fault
+    update = chat.standin.document(USER, "export.zip", small)
+    calls = await chat._process(update)
+    assert "Importing 12 files…" in replies(calls) and "Imported" not in replies(calls)
+    assert len(activities(chat)) == 12  # stored, and no apology
+    journal = chat.app.services.journal
+    assert len(journal.owed()) == 1
+    mark = chat.standin.mark()
+    await retry_owed(chat.app.bot, journal)  # the outbox, a few seconds later
+    later = chat.standin.calls[mark:]
+    assert [c.method for c in later] == ["sendMessage"]
+    assert "Imported 12 from the last 12 weeks: 12 runs, 0 walks." in later[0].text
+    assert journal.owed() == []
+    # Telegram delivers the update again: nothing is stored twice.
+    again = await chat._process(update)
+    assert replies(again).endswith(ALREADY_LOGGED)
+    assert len(activities(chat)) == 12
+
+
+async def test_an_import_goes_on_when_its_progress_message_fails(chat: FileChat) -> None:
+    def fault(method: str, params: dict[str, Any]) -> str | None:
+        text = str(params.get("text", ""))
+        return "502" if method == "sendMessage" and text.startswith("Importing") else None
+
+    chat.standin.fault = fault
+    calls = await chat.send_file("export.zip", tf.history_zip(12, duplicates=0, now=NOW))
+    # No progress to edit: the summary comes as a message of its own.
+    assert [c.method for c in calls if c.method != "download"] == ["getFile", "sendMessage"]
+    assert "Imported 12 from the last 12 weeks: 12 runs, 0 walks." in calls[-1].text
+    assert len(activities(chat)) == 12
+    assert chat.app.services.journal.owed() == []
+
+
+async def test_a_failed_group_line_for_a_file_is_sent_later(chat: FileChat) -> None:
+    await chat.say("/start")
+    await chat.say("/join", GROUP)
+    left = [1]
+
+    def fault(method: str, params: dict[str, Any]) -> str | None:
+        if method == "sendMessage" and str(params.get("chat_id")) == str(GROUP["id"]) and left[0]:
+            left[0] -= 1
+            return "reset_before"  # the connection drops: nothing shown in the group
+        return None
+
+    chat.standin.fault = fault
+    calls = await chat.send_file("run.fit", tf.fit_bytes(tf.treadmill(30)), chat=GROUP)
+    assert [c.chat_id for c in calls if c.method == "sendMessage"] == [USER]  # the details
+    mark = chat.standin.mark()
+    await retry_owed(chat.app.bot, chat.app.services.journal)
+    later = chat.standin.calls[mark:]
+    assert [(c.chat_id, c.text) for c in later] == [
+        (GROUP["id"], "Logged for Ana. Details sent privately.")
+    ]
+    assert [a["type"] for a in activities(chat)].count("run") == 1

@@ -17,7 +17,7 @@ from PIL import Image, ImageColor
 
 from bot.context import Services
 from bot.insights.chart import AT_GOAL, BELOW_GOAL, GOAL_LINE, RUN, WALK, render, week_chart
-from bot.scheduling import IndexJournal, NudgeIndex, Outcome, RunnerSource, wall_minutes
+from bot.scheduling import IndexJournal, NudgeIndex, RunnerSource, wall_minutes
 from bot.storage import DataDir, ScheduleKey
 from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
 from tests.flowkit import (
@@ -281,11 +281,12 @@ async def test_one_failure_never_stops_the_others(
 
 
 class GatedRequest(RecordingRequest):
-    """Lets `allowed` messages through, then hangs, like a process about to die."""
+    """Lets `allowed` messages through, then hangs, like a process about to die: before
+    the next message's request, or (`deliver_first`) after it was delivered."""
 
-    def __init__(self, allowed: int) -> None:
+    def __init__(self, allowed: int, deliver_first: bool = False) -> None:
         super().__init__()
-        self.allowed = allowed
+        self.allowed, self.deliver_first = allowed, deliver_first
         self.reached = asyncio.Event()
 
     async def do_request(
@@ -293,15 +294,18 @@ class GatedRequest(RecordingRequest):
     ) -> tuple[int, bytes]:
         if url.endswith("/sendMessage"):
             if self.allowed == 0:
+                if self.deliver_first:
+                    await super().do_request(url, method, request_data, *a, **k)
                 self.reached.set()
                 await asyncio.Event().wait()
             self.allowed -= 1
         return await super().do_request(url, method, request_data, *a, **k)
 
 
-async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path) -> None:
+@pytest.mark.parametrize("delivered", [False, True], ids=["before-request", "after-request"])
+async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path, delivered: bool) -> None:
     clock = FakeClock(utc(2026, 11, 26, 17, 0))
-    gated = GatedRequest(allowed=10**6)
+    gated = GatedRequest(allowed=10**6, deliver_first=delivered)
     app, _ = await started_app(tmp_path, clock, request=gated, rate_limiter=False)
     scheduler = app.services.scheduler
     for uid in range(1, 6):
@@ -315,7 +319,7 @@ async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path) -> None:
     clock.now = utc(2026, 11, 26, 19, 0)  # 19:00 in UTC, the default zone
     task = asyncio.create_task(scheduler.tick(app.bot))
     await asyncio.wait_for(gated.reached.wait(), timeout=10)
-    task.cancel()  # the process dies here: two runners nudged, three not
+    task.cancel()  # the process dies here: runner 3's send in flight
     with contextlib.suppress(asyncio.CancelledError):
         await task
     first = [int(c.params["chat_id"]) for c in gated.calls[before:] if c.method == "sendMessage"]
@@ -325,14 +329,17 @@ async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path) -> None:
     app2, request2 = await started_app(tmp_path, clock, rate_limiter=False)
     await app2.services.scheduler.tick(app2.bot)
     second = [int(c.params["chat_id"]) for c in request2.calls if c.method == "sendMessage"]
-    delivered = first[:2] + second
-    # None doubled. The one send in flight at the kill (runner 3's) may or may not have
-    # reached Telegram: it is not sent again blindly, it is counted as unknown.
-    assert sorted(delivered) == [1, 2, 4, 5]
+    # None lost: runner 3's send, unfinished at the kill, is sent again. It is doubled
+    # only when the kill fell after its request went out (the one window), and counted.
+    assert first == ([1, 2, 3] if delivered else [1, 2])
+    assert sorted(first + second) == ([1, 2, 3, 3, 4, 5] if delivered else [1, 2, 3, 4, 5])
     runners = app2.services.scheduler.sources[0]
     assert isinstance(runners, RunnerSource)
-    assert runners.delivery.counts[Outcome.UNKNOWN] == 1
-    assert stored(tmp_path, 3)[1].sent["daily"] == date(2026, 11, 26)
+    assert runners.resent == 1
+    for uid in range(1, 6):
+        state = stored(tmp_path, uid)[1]
+        assert state.sent["daily"] == date(2026, 11, 26)
+        assert not [k for k in state.sent if k.startswith("sending:")]
     await stopped_app(app2)
 
 

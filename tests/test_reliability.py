@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,15 @@ from telegram import Update
 from telegram.error import TimedOut
 
 from bot import texts
+from bot.context import clock_from
 from bot.intake import Owed, UpdateJournal, clean
 from bot.outbox import retry_owed
 from bot.processing import PerRunnerProcessor
 from bot.replies import Button, Document, Reply
 from bot.scheduling import Outcome, RunnerSource
+from bot.settings import SettingsError, load_settings
 from tests.flowkit import FakeClock, Runner, crashed_app, started_app, stopped_app, stored
-from tests.offline import RecordingRequest
+from tests.offline import FAKE_TOKEN, RecordingRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +76,23 @@ def test_journal_keeps_what_was_not_handled_and_refuses_redeliveries(tmp_path: P
     # Telegram delivers 1 and 2 again (a kill before the offset was confirmed): not new.
     assert again.receive([message(1, 7, "a", 1), message(2, 7, "b", 2)]) == []
     assert again.receive([message(5, 7, "c", 3)]) == [5]
+
+
+def test_replies_to_two_chats_keep_their_chats_and_fallback_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "updates-journal.jsonl"
+    journal = UpdateJournal(path)
+    journal.open()
+    owed = Owed(8, -400, (Reply("details"), Reply("line: sent privately")), chats=(7, -400))
+    owed.fallback = Reply("line with the details")
+    journal.prepare(owed)
+    journal.owe(8)
+    journal.sent(8, 1, refused=True)  # the runner's chat refused the details
+    again = UpdateJournal(path)
+    again.open()
+    [left] = again.owed()
+    assert (left.sent, left.chat_of(1), left.reply_at(1).text) == (1, -400, "line with the details")
 
 
 def test_lone_surrogates_are_cleaned_at_intake() -> None:
@@ -455,3 +474,19 @@ async def test_a_429_for_one_chat_pauses_that_chat_only(tmp_path: Path) -> None:
         (1, "to the limited chat"),
     ]
     await stopped_app(app)
+
+
+def test_a_test_clock_is_read_only_when_set() -> None:
+    """WALKCOACH_TEST_CLOCK (end-to-end tests only) starts the bot's clock at a moment."""
+    env = {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN}
+    assert load_settings(env, dotenv=None).test_clock is None
+    moment = datetime(2026, 11, 30, 18, 59, 59, tzinfo=UTC)
+    setting = {"WALKCOACH_TEST_CLOCK": "2026-11-30T18:59:59+00:00"}
+    assert load_settings(env | setting, dotenv=None).test_clock == moment
+    with pytest.raises(SettingsError, match="WALKCOACH_TEST_CLOCK must be a moment with"):
+        load_settings(env | {"WALKCOACH_TEST_CLOCK": "2026-11-30T18:59:59"}, dotenv=None)
+    clock = clock_from(moment)
+    first = clock()  # the moment, at the first read
+    assert moment <= first < moment + timedelta(seconds=1)
+    # Then on at the real pace (a loaded machine may take a while).
+    assert first <= clock() < moment + timedelta(seconds=30)

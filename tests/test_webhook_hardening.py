@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tornado.httpserver
 import tornado.netutil
 
+from bot.intake import UpdateJournal
 from bot.settings import Settings
-from bot.webhook import MAX_BODY_BYTES, SECRET_HEADER, make_server
+from bot.webhook import MAX_BODY_BYTES, SECRET_HEADER, GroupCommit, make_server
 from tests.flowkit import FakeClock, started_app, stopped_app
 from tests.offline import FAKE_API, FAKE_TOKEN
 
@@ -81,3 +83,41 @@ async def test_anything_but_an_update_gets_400_never_500(port: int, body: bytes)
 async def test_a_signed_update_is_taken(port: int) -> None:
     update = json.dumps({"update_id": 7}).encode()
     assert await _post(port, _signed(len(update)), update) == 200
+
+
+async def test_posts_at_once_share_an_fsync_and_a_double_is_new_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = UpdateJournal(tmp_path / "updates-journal.jsonl")
+    journal.open()
+    batches: list[int] = []
+    receive = journal.receive
+
+    def counted(updates: Sequence[dict[str, Any]]) -> list[int]:
+        batches.append(len(updates))
+        return receive(updates)
+
+    monkeypatch.setattr(journal, "receive", counted)
+    intake = GroupCommit(journal)
+    posted = [{"update_id": i} for i in (1, 2, 3, 3, 4)]
+    fresh = await asyncio.gather(*(intake.receive(u) for u in posted))
+    assert fresh == [True, True, True, False, True]  # 3 posted twice at once: new once
+    assert sum(batches) == 5 and len(batches) <= 2  # one fsync for the burst
+    assert await intake.receive({"update_id": 2}) is False  # Telegram posts it again
+    assert [u["update_id"] for u in journal.pending()] == [1, 2, 3, 4]
+
+
+async def test_a_journal_that_cannot_write_refuses_its_whole_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = UpdateJournal(tmp_path / "updates-journal.jsonl")
+    journal.open()
+
+    def full(updates: Sequence[dict[str, Any]]) -> list[int]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(journal, "receive", full)
+    intake = GroupCommit(journal)
+    posts = (intake.receive({"update_id": i}) for i in range(3))
+    results = await asyncio.gather(*posts, return_exceptions=True)
+    assert all(isinstance(r, OSError) for r in results)  # each answered 503

@@ -22,7 +22,7 @@ from bot.clubs.board import (
 from bot.clubs.membership import club_of, edit_club, member_weeks
 from bot.context import Callback, WalkContext
 from bot.conversation import Flow
-from bot.grouplog import answer_in_group, is_logged
+from bot.grouplog import is_logged, log_in_group
 from bot.replies import Reply
 from bot.storage import Challenge, ChallengeKind, Club, UserTx
 from bot.timezones import parse_clock
@@ -82,8 +82,7 @@ async def group_log(update: Update, context: WalkContext, flow: Flow) -> None:
             tx.put_state(state)
         return replies, private
 
-    replies, private = await svc.repo.transact(user.id, log)
-    await answer_in_group(update, context, replies, private)
+    await log_in_group(update, context, log)
 
 
 group_run = _log_from_group(Flow.RUN)

@@ -16,13 +16,14 @@ from datetime import datetime
 from telegram import Document, Message, Update
 from telegram.error import TelegramError
 
-from bot import coaching
+from bot import coaching, texts
 from bot.chat import Who, has_private, respond, say, send, who
 from bot.context import Callback, WalkContext
 from bot.files import archive
 from bot.files.importing import (
     Tally,
     import_history,
+    imported_already,
     log_file,
     plural,
     read_recorded,
@@ -30,7 +31,8 @@ from bot.files.importing import (
     zone_of,
 )
 from bot.files.readers import FileProblem
-from bot.grouplog import answer_in_group, display_name, is_logged
+from bot.grouplog import display_name, is_logged, log_in_group
+from bot.outbox import deliver, prepared_step
 from bot.replies import Reply
 from bot.storage import UserTx
 from coach_rules.tracks import FileActivity
@@ -104,7 +106,7 @@ async def document_message(update: Update, context: WalkContext, settle: Settle)
     if archive.is_zip(data):
         one = await asyncio.to_thread(archive.single, data)
         if one is None:
-            await import_zip(context, w, data, zone)
+            await import_zip(context, update.update_id, w, data, zone)
             return
         member = archive.Member(*one)
     found = await _read_member(context, member, zone)
@@ -131,7 +133,7 @@ def bar(done: int, total: int) -> str:
     return f"{'▓' * filled}{'░' * (BAR_WIDTH - filled)} {done}/{total}"
 
 
-async def import_zip(context: WalkContext, w: Who, data: bytes, zone: str) -> None:
+async def import_zip(context: WalkContext, update_id: int, w: Who, data: bytes, zone: str) -> None:
     """A zip of activity files: read each in the worker while one progress message
     counts up, store the last 12 weeks in one transaction, then say what happened."""
     names = await asyncio.to_thread(archive.activity_names, data)
@@ -140,7 +142,7 @@ async def import_zip(context: WalkContext, w: Who, data: bytes, zone: str) -> No
         return
     total = len(names)
     head = f"Importing {plural(total, 'file')}…"
-    progress = await context.bot.send_message(w.chat_id, f"{head}\n{bar(0, total)}")
+    progress = await _progress(context, w.chat_id, f"{head}\n{bar(0, total)}")
     tally = Tally()
     readings: list[tuple[str, FileActivity]] = []
     step = max(total // PROGRESS_STEPS, 1)
@@ -154,13 +156,44 @@ async def import_zip(context: WalkContext, w: Who, data: bytes, zone: str) -> No
             tally.rejected.append((member.name, found.message))
         else:
             readings.append((member.name, found))
-        if done % step == 0 and done < total:
+        if progress is not None and done % step == 0 and done < total:
             await _edit(progress, f"{head}\n{bar(done, total)}")
     svc = context.services
-    now = svc.clock()
-    await svc.repo.transact(w.user_id, lambda tx: import_history(tx, w, readings, now, tally))
-    weeks = coaching.import_weeks()
-    await _edit(progress, f"{bar(total, total)}\n" + summary(tally, weeks))
+    now, weeks = svc.clock(), coaching.import_weeks()
+
+    def store(tx: UserTx) -> list[Reply]:
+        if imported_already(tx, w):
+            # A replay: the run that stored it prepared its summary (bot/outbox.py).
+            return [Reply(texts.ALREADY_LOGGED)]
+        import_history(tx, w, readings, now, tally)
+        return [Reply(f"{bar(total, total)}\n" + summary(tally, weeks))]
+
+    await svc.repo.transact(w.user_id, prepared_step(svc.journal, update_id, w.chat_id, store))
+    await _finish(context, update_id, progress)
+
+
+async def _progress(context: WalkContext, chat_id: int, text: str) -> Message | None:
+    """The progress message; None when it could not be sent (the import goes on: its
+    summary is owed, and the outbox sends it)."""
+    try:
+        return await context.bot.send_message(chat_id, text)
+    except TelegramError as error:
+        logger.info("progress message not sent: %s", type(error).__name__)
+        return None
+
+
+async def _finish(context: WalkContext, update_id: int, progress: Message | None) -> None:
+    """The import is stored: its summary is owed. It ends the progress message; when
+    that edit fails (or there is none) the outbox sends it as a message, retried until
+    it goes out."""
+    journal = context.services.journal
+    owed = await asyncio.to_thread(journal.owe, update_id)
+    if owed is None:
+        return
+    if progress is not None and await _edit(progress, owed.replies[0].text):
+        journal.sent(update_id, len(owed.replies))
+        return
+    await deliver(context.bot, journal, owed)
 
 
 async def _read_member(
@@ -171,12 +204,15 @@ async def _read_member(
     return await read_in_worker(context, member.name, member.data, zone)
 
 
-async def _edit(message: Message, text: str) -> None:
-    """Edit the progress message; a failed edit (rate limit, deleted) is not worth more."""
+async def _edit(message: Message, text: str) -> bool:
+    """Edit the progress message; False when it failed (a rate limit, a deleted message):
+    a step of the bar is not worth more."""
     try:
         await message.edit_text(text)
     except TelegramError as error:
         logger.info("progress edit skipped: %s", type(error).__name__)
+        return False
+    return True
 
 
 JOIN_FIRST = "{name}, send /join first: then your files go to your own log."
@@ -206,7 +242,6 @@ async def group_document(update: Update, context: WalkContext) -> None:
         return
     now = svc.clock()
     caption = message.caption or ""
-    replies, private = await svc.repo.transact(
-        user.id, lambda tx: (log_file(tx, w, found, caption, now), has_private(tx))
+    await log_in_group(
+        update, context, lambda tx: (log_file(tx, w, found, caption, now), has_private(tx))
     )
-    await answer_in_group(update, context, replies, private)

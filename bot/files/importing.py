@@ -79,7 +79,7 @@ def import_history(
     settings = settings_for(tx, who_)
     now = coaching.now_for(settings, now_utc)
     state = tx.state()
-    if who_.message_key and who_.message_key in state.logged_messages:
+    if imported_already(tx, who_):
         tally.duplicates = len(readings)
         return
     since = coaching.import_window_start(now)
@@ -105,6 +105,11 @@ def import_history(
         state.logged_messages = [*state.logged_messages, who_.message_key][-logbook.LOGGED_MEMORY :]
     tx.put_state(state)
     remember(tx, settings)
+
+
+def imported_already(tx: UserTx, who_: Who) -> bool:
+    """This message's history was imported before (Telegram delivered it again)."""
+    return bool(who_.message_key and who_.message_key in tx.state().logged_messages)
 
 
 def plural(count: int, word: str) -> str:

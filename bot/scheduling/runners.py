@@ -105,6 +105,8 @@ class RunnerSource:
     ) -> None:
         self.repo, self.index, self.journal = repo, index, journal
         self.planners, self.delivery = tuple(planners), delivery
+        # Sends a restart found unfinished and planned again (each may be a double).
+        self.resent = 0
 
     def load(self) -> int:
         """The index from its snapshot and journal (every runner's file on a first start)."""
@@ -133,19 +135,19 @@ class RunnerSource:
         for planner in self.planners:
             if planner.slot != slot or state.sent.get(planner.kind) == now.date():
                 continue
-            if state.sent.get(sending_key(planner.kind)) == now.date():
-                # A run died between the request and its record: it may have gone out.
-                # Never doubled; counted as unknown (the one window a kill can hit).
+            note = state.sent.pop(sending_key(planner.kind), None)
+            if note is not None:
+                tx.put_state(state)  # noted again below if it is planned again
+            if note == now.date():
+                # A run died between the plan and the record: the message may or may
+                # not have gone out. Planned again: never lost; doubled only when the
+                # kill fell between the request and its record (the one window, counted).
                 logger.warning(
-                    "outcome unknown after a restart, not sent again: user_id=%s kind=%s",
+                    "a restart found a send unfinished, sent again: user_id=%s kind=%s",
                     settings.user_id,
                     planner.kind,
                 )
-                self.delivery.count(Outcome.UNKNOWN)
-                state.sent[planner.kind] = now.date()
-                state.sent.pop(sending_key(planner.kind))
-                tx.put_state(state)
-                continue
+                self.resent += 1
             item = planner.plan(tx, settings, state, now)
             if item is not None:
                 planned.append(item)
