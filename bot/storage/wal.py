@@ -181,13 +181,12 @@ class Wal:
             self.sync(mark)
 
     def _room(self, length: int) -> None:
-        needed = self._end + length + _RECORD.size  # an empty slot always follows
-        if needed <= self._size:
-            return
-        if needed <= LIMIT or self._end == _HEADER.size:
+        needed = self._end + length
+        if needed > LIMIT and self._end > _HEADER.size:
+            self._checkpoint_locked()  # full: the generation ends, the top is reused
+            needed = self._end + length
+        if needed > self._size:
             self._allocate(max(CHUNK, needed - self._size))
-            return
-        self._checkpoint_locked()
 
     def sync(self, mark: int | None = None) -> None:
         """Make every append so far (or up to `mark`) durable; one fdatasync serves every
