@@ -190,8 +190,18 @@ def register_handlers(app: WalkApp) -> None:
 async def on_startup(app: WalkApp) -> None:
     """Load what is scheduled, queue what the last run left unhandled, register the
     command menu, then schedule the jobs (the minute job, the outbox)."""
-    counts = await asyncio.to_thread(app.services.scheduler.load)
-    logger.info("schedule loaded: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    scheduler = app.services.scheduler
+    scheduler.begin_loading()
+    task = asyncio.get_running_loop().create_task(_load_schedule(scheduler))
+    scheduler.load_task = task  # held: a task nobody references may be collected
+    done, _ = await asyncio.wait({task}, timeout=LOAD_INLINE_S)
+    if done:
+        task.result()  # a failed read fails the start, as before
+    else:
+        # A first start with no snapshot reads every runner's file (tens of seconds at
+        # 100,000 runners): runners are answered meanwhile; the nudges wait for the index
+        # and then catch up.
+        logger.info("schedule: reading every runner's file; nudges start when done")
     for raw in app.services.journal.pending():
         # Handled as soon as the application starts, before anything Telegram sends next.
         await app.update_queue.put(Update.de_json(raw, app.bot))
@@ -199,6 +209,19 @@ async def on_startup(app: WalkApp) -> None:
     # Last, just before the job queue starts: a first tick due before it started would
     # wait a whole interval (APScheduler), however long the loading above took.
     _schedule_jobs(app, app.services.clock)
+
+
+# How long a start waits for the nudge index before polling begins (it always finishes
+# within this when the snapshot is there).
+LOAD_INLINE_S = 2.0
+
+
+async def _load_schedule(scheduler: Scheduler) -> None:
+    # Should reading fail, the ticks stay held: no minute is counted done with a part of
+    # the index, so a restart (within the catch-up window) sends what is due.
+    counts = await asyncio.to_thread(scheduler.load)
+    scheduler.loading = False
+    logger.info("schedule loaded: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
 
 
 async def on_shutdown(app: WalkApp) -> None:

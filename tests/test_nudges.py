@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import json
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -507,3 +508,40 @@ def test_the_snapshot_is_columns_and_the_old_rows_still_read(tmp_path: Path) -> 
     old = NudgeIndex()
     IndexJournal(data, old).load(lambda ids: [(uid, None) for uid in ids])
     assert dict(old.items()) == dict(index.items())
+
+
+async def test_a_long_first_read_answers_runners_and_catches_the_nudges_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No snapshot and a slow read of every runner's file (100,000 of them take tens of
+    seconds): the bot answers meanwhile, nudges wait, and the minutes missed catch up."""
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    world = World(app, request, clock, tmp_path)
+    await world.at(clock.now)
+    await world.join(1, zone="UTC", nudge="12:00")
+    await crashed_app(app)
+    DataDir(tmp_path).schedule_snapshot.unlink(missing_ok=True)  # as after a restore
+
+    release = threading.Event()
+    real_load = RunnerSource.load
+
+    def slow_load(source: RunnerSource) -> int:
+        release.wait(timeout=30)
+        return real_load(source)
+
+    monkeypatch.setattr(RunnerSource, "load", slow_load)
+    monkeypatch.setattr("bot.app.LOAD_INLINE_S", 0.01)
+    clock.now = utc(2026, 11, 26, 11, 58)
+    app2, request2 = await started_app(tmp_path, clock, rate_limiter=False)
+    world2 = World(app2, request2, clock, tmp_path)
+    runner = world2.runner(1)
+    assert (await runner.reply("4000 steps")).startswith("Logged")  # answered meanwhile
+    assert await world2.at(utc(2026, 11, 26, 12, 0)) == []  # held, not counted done
+    release.set()
+    task = app2.services.scheduler.load_task
+    assert task is not None
+    await asyncio.wait_for(task, timeout=30)
+    sent = await world2.at(utc(2026, 11, 26, 12, 3))  # the 12:00 nudge, caught up
+    assert [c.text.splitlines()[0] for c in sent] == ["Check-in: 4,000 of your 8,000 steps today."]
+    await stopped_app(app2)

@@ -73,6 +73,8 @@ class IndexJournal:
         # Whether the journal holds anything the snapshot does not: rewriting a 4 MB
         # snapshot with fsync costs most of a second at 100k runners, so only then.
         self.dirty = False
+        # Changes committed while `load` reads (runners are answered during a first start).
+        self._late: dict[int, ScheduleKey | None] | None = None
 
     def before_commit(self, user_id: int) -> None:
         """Note the runner durably before their file changes."""
@@ -87,7 +89,10 @@ class IndexJournal:
 
     def after_commit(self, user_id: int, key: ScheduleKey | None) -> None:
         """The change is on disk: update the in-memory index."""
-        self.index.put(user_id, key)
+        with self._lock:
+            if self._late is not None:  # a load is under way: it must not undo this
+                self._late[user_id] = key
+            self.index.put(user_id, key)
 
     def _read_snapshot(self) -> dict[int, ScheduleKey] | None:
         try:
@@ -108,6 +113,8 @@ class IndexJournal:
 
     def load(self, read_keys: KeysReader) -> int:
         """Fill the index at start-up; returns how many runners it holds."""
+        with self._lock:
+            self._late = {}
         entries = self._read_snapshot()
         todo: Iterable[int]
         if entries is None:
@@ -122,7 +129,13 @@ class IndexJournal:
             entries.pop(user_id, None)
             if key is not None:
                 entries[user_id] = key
-        self.index.replace_all(entries.items())
+        with self._lock:
+            late, self._late = self._late or {}, None
+            for user_id, late_key in late.items():  # newer than what was read
+                entries.pop(user_id, None)
+                if late_key is not None:
+                    entries[user_id] = late_key
+            self.index.replace_all(entries.items())
         if self.dirty:
             self.save_snapshot()
         return len(self.index)
@@ -141,6 +154,7 @@ class IndexJournal:
 
     def close(self) -> None:
         """Snapshot on the way out when anything changed, so the next start reads almost
-        nothing and a start after a quiet run writes nothing."""
-        if self.dirty:
+        nothing and a start after a quiet run writes nothing. Never while a load is under
+        way: a part of the index saved as the whole would lose the rest's nudges."""
+        if self.dirty and self._late is None:
             self.save_snapshot()

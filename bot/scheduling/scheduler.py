@@ -72,6 +72,10 @@ class Scheduler:
         self._tick_lock = asyncio.Lock()
         self.retry: list[tuple[str, Due]] = []
         self.last_done = self._load_last_done()
+        # A first start's index is being read in the background: ticks wait meanwhile,
+        # and the minutes they skip are caught up once it is whole.
+        self.loading = False
+        self.load_task: asyncio.Task[None] | None = None
         self.failures = 0
         self.dropped = 0  # retries given up at the end of the catch-up window
 
@@ -114,8 +118,17 @@ class Scheduler:
             return oldest
         return first
 
+    def begin_loading(self) -> None:
+        """The index will be read in the background: hold the ticks (from this minute on,
+        nothing is skipped, even on a first start ever)."""
+        self.loading = True
+        if self.last_done is None:
+            self.last_done = floor_minute(self.clock()) - MINUTE
+
     async def tick(self, bot: Bot) -> None:
         """Handle every minute up to now that is not done yet (APScheduler may skip ticks)."""
+        if self.loading:
+            return
         async with self._tick_lock:
             last = floor_minute(self.clock())
             await self._retry(bot, last)

@@ -300,8 +300,10 @@ def startup_metrics(full: Path, empty: Path, runners: int, rounds: int = 3) -> l
     """Start-up to the first getUpdates, full folder beside an empty one; peak RSS."""
     empty.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    _start(full)  # the first start with no snapshot: reads every runner once
-    first = time.perf_counter() - started
+    # The first start with no snapshot: reads every runner once, in the background once
+    # polling has begun; the process ends when the index is whole (its snapshot written).
+    first, _ = _start(full)
+    whole = time.perf_counter() - started
     ours, anchor, rss = [], [], []
     for _ in range(rounds):
         t, _ = _start(empty)
@@ -320,6 +322,14 @@ def startup_metrics(full: Path, empty: Path, runners: int, rounds: int = 3) -> l
         ),
         Metric(f"start-up peak RSS, {runners:,} runners", "MB", max(rss), None, "<= 150", 150),
         Metric(f"first start, no snapshot, {runners:,} runners", "s", first, None, "<= 15", 15),
+        Metric(
+            f"first start, no snapshot, index whole, {runners:,} runners",
+            "s",
+            whole,
+            None,
+            "(reported)",
+            0,
+        ),
     ]
 
 
