@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Collection, Iterable
 from typing import IO, Any
@@ -50,11 +51,22 @@ def _to_columns(entries: Iterable[tuple[int, ScheduleKey]]) -> dict[str, Any]:
 
 
 def _from_columns(raw: dict[str, Any]) -> dict[int, ScheduleKey]:
-    zones, nudges, followup = raw["zones"], raw["nudges"], raw["followup"]
-    return {
-        user_id: ScheduleKey(zones[z], nudges[n], False, followup.get(str(user_id)))
-        for user_id, z, n in zip(raw["ids"], raw["zone"], raw["nudge"], strict=True)
-    }
+    zones = [sys.intern(zone) for zone in raw["zones"]]  # as the index keeps them
+    nudges, followup = raw["nudges"], raw["followup"]
+    # Keys are immutable: runners sharing a zone and a nudge time share one (a handful of
+    # objects, not 100,000); only those with a morning follow-up get their own.
+    shared: dict[tuple[int, int], ScheduleKey] = {}
+    out: dict[int, ScheduleKey] = {}
+    for user_id, z, n in zip(raw["ids"], raw["zone"], raw["nudge"], strict=True):
+        on = followup.get(str(user_id)) if followup else None
+        if on is not None:
+            out[user_id] = ScheduleKey(zones[z], nudges[n], False, on)
+            continue
+        key = shared.get((z, n))
+        if key is None:
+            key = shared[(z, n)] = ScheduleKey(zones[z], nudges[n], False, None)
+        out[user_id] = key
+    return out
 
 
 def _from_rows(raw: dict[str, list[Any]]) -> dict[int, ScheduleKey]:
