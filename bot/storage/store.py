@@ -9,11 +9,12 @@ Nothing outside this package imports tinydb.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -145,12 +146,23 @@ class UserTx:
 
     def activities(self) -> list[StoredActivity]:
         """Every stored activity, oldest first (each parsed once while its runner is cached)."""
+        return self._activities(None)
+
+    def activities_on(self, day: date) -> list[StoredActivity]:
+        """The activities of one local day, oldest first: only those documents are parsed
+        (the nudge tick asks it of thousands of runners a minute, most not cached)."""
+        return self._activities(day.isoformat())
+
+    def _activities(self, day: str | None) -> list[StoredActivity]:
         data = self._storage.read()
         entry = self._storage.entry
         committed = entry.tables.get("activities", {}) if entry else {}
         parsed = entry.parsed if entry else {}
         out = []
         for doc_id, doc in (data or {}).get("activities", {}).items():
+            # "at" is the local time in ISO form: its first ten characters are the day.
+            if day is not None and not str(doc.get("at", "")).startswith(day):
+                continue
             key = ("activities", doc_id)
             found = parsed.get(key)
             if found is None:
@@ -383,6 +395,32 @@ class Repository:
             if not self.store.exists(user_id):
                 return None
             return await asyncio.to_thread(self.store.transact, user_id, fn, durable)
+
+    async def transact_each(
+        self, work: Sequence[tuple[int, Callable[[UserTx], T]]], durable: bool = True
+    ) -> list[T | Exception | None]:
+        """`transact_existing` for several runners in one trip to the worker thread (a
+        minute's fan-out: one hop per runner cost more than the work). Each runner's lock
+        is held, taken in id order (no cycle with another batch). A failure is returned in
+        its runner's place; durable: one commit (`sync`) for the whole batch at the end."""
+        async with contextlib.AsyncExitStack() as held:
+            for user_id in sorted({user_id for user_id, _ in work}):
+                await held.enter_async_context(self._lock(user_id))
+            return await asyncio.to_thread(self._each, work, durable)
+
+    def _each(
+        self, work: Sequence[tuple[int, Callable[[UserTx], T]]], durable: bool
+    ) -> list[T | Exception | None]:
+        out: list[T | Exception | None] = []
+        for user_id, fn in work:
+            try:
+                exists = self.store.exists(user_id)
+                out.append(self.store.transact(user_id, fn, durable=False) if exists else None)
+            except Exception as exc:  # one runner's failure is theirs alone
+                out.append(exc)
+        if durable:
+            self.sync()
+        return out
 
     async def delete(self, user_id: int) -> bool:
         """Remove every stored trace of the user: off every club's board, then their file."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import time
 import tracemalloc
 from datetime import UTC, datetime
@@ -53,6 +54,7 @@ def index_rows(root: Path, sizes: tuple[int, ...]) -> list[tuple[str, ...]]:
 async def _tick(root: Path, due: int, rate_limiter: bool) -> tuple[float, float, int]:
     store = UserStore(root)
     populate(store, 0, due)
+    os.sync()  # the setup's files on disk first: their flush is not the tick's work
     clock = FakeClock(NUDGE_MINUTE)
     request = RecordingRequest()
     app = build_application(
