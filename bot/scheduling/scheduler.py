@@ -160,15 +160,18 @@ class Scheduler:
         """Deliver a minute's items with at most `concurrency` at a time, then mark it done
         once every earlier minute is done too."""
         todo = iter(dues)
+        cut = False
 
         async def worker() -> None:
+            nonlocal cut
             for source, due in todo:  # shared: each item is taken by one worker
                 if self._stopping:
+                    cut = True
                     return
                 await self._guarded(bot, source, due)
 
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(dues)))))
-        if self._stopping:
+        if cut:
             return  # not done: the next start repeats it, the records skip what went out
         self._in_flight.discard(minute)
         await self._advance(delivered=bool(dues))
