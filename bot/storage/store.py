@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -198,10 +199,13 @@ class UserStore:
         self.root = root
         self.watcher = watcher
         self.cache = RecordCache(cache_size)
+        # The same Path object each time: building one (and its hash and string, which
+        # the cache and every open need) cost more than a fan-out's whole plan.
+        self._paths = functools.lru_cache(maxsize=4096)(self.data.user_file)
 
     def path_for(self, user_id: int) -> Path:
         """Where the runner's file is (see DataDir)."""
-        return self.data.user_file(user_id)
+        return self._paths(user_id)
 
     def transact(self, user_id: int, fn: Callable[[UserTx], T], durable: bool = True) -> T:
         """Run `fn` on the user's data; its changes are written once, atomically
