@@ -354,7 +354,7 @@ def sunday_metrics(root: Path, runners: int) -> list[Metric]:
             1.1,
         ),
         Metric(
-            f"Sunday: minutes late of {day.minutes} ticked during the fan-out",
+            f"Sunday: minutes late of {day.minutes} during the fan-out",
             "min",
             day.late,
             None,
@@ -362,7 +362,15 @@ def sunday_metrics(root: Path, runners: int) -> list[Metric]:
             0,
         ),
         Metric(
-            "Sunday: slowest nudge due during the fan-out, from its tick",
+            f"Sunday: minute job runs skipped of {day.minutes} during the fan-out",
+            "min",
+            day.skipped,
+            None,
+            "<= 0",
+            0,
+        ),
+        Metric(
+            "Sunday: slowest nudge due during the fan-out, from its minute",
             "s",
             day.worst_probe_s,
             None,
