@@ -224,8 +224,15 @@ async def _load_schedule(scheduler: Scheduler) -> None:
     logger.info("schedule loaded: %s", " ".join(f"{k}={v}" for k, v in counts.items()))
 
 
+async def on_stop(app: WalkApp) -> None:
+    """Before the bot's connection closes: start no more deliveries, finish those under
+    way (an unfinished minute is repeated by the next start; its records skip the done)."""
+    await app.services.scheduler.stop()
+
+
 async def on_shutdown(app: WalkApp) -> None:
     """Snapshot the nudge index (the next start reads almost nothing); stop the chart worker."""
+    await app.services.scheduler.stop()  # already stopped, unless post_stop was not run
     try:
         await asyncio.to_thread(app.services.scheduler.close)
     except OSError as exc:
@@ -237,8 +244,10 @@ async def on_shutdown(app: WalkApp) -> None:
 
 
 async def minute_job(context: WalkContext) -> None:
-    """The one repeating job: every due nudge, follow-up, summary and club post."""
-    await context.services.scheduler.tick(context.bot)
+    """The one repeating job: every due nudge, follow-up, summary and club post. It starts
+    the minute's fan-out and returns: a Sunday's fan-out outlasts the minute, and the next
+    tick must not be skipped for it (max_instances=1)."""
+    await context.services.scheduler.tick(context.bot, wait=False)
 
 
 async def outbox_job(context: WalkContext) -> None:
@@ -324,6 +333,7 @@ def build_application(
         .bot(bot)
         .concurrent_updates(PerRunnerProcessor(concurrent_updates))
         .post_init(on_startup)  # type: ignore[arg-type]
+        .post_stop(on_stop)  # type: ignore[arg-type]
         .post_shutdown(on_shutdown)  # type: ignore[arg-type]
     )
     app = builder.build()

@@ -164,11 +164,11 @@ def daily_checkin(
 ) -> Prescription | None:
     """The daily check-in at the nudge time; None when the goal is met. While a pain is
     open it asks about the pain instead."""
-    history = history_for(tx, now)
-    steps = history.steps_on(now.date())
-    return _checkins.daily_checkin(
-        steps, profile_of(settings), last_tip_id, pain=history.pain, now=now
-    )
+    # The day's steps need only the day's activities: the others are not even parsed.
+    today = [s.activity for s in tx.activities_on(now.date())]
+    pain = tx.state().pain
+    steps = History.of(today, pain=pain).steps_on(now.date())
+    return _checkins.daily_checkin(steps, profile_of(settings), last_tip_id, pain=pain, now=now)
 
 
 def steps_total(tx: UserTx, report: DaySteps, now: datetime) -> tuple[DaySteps, int | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from telegram import (
@@ -13,7 +14,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot.replies import Reply
+from bot.replies import Keyboard, Reply
 
 
 def _markup(
@@ -27,13 +28,17 @@ def _markup(
             resize_keyboard=True,
         )
     if reply.buttons:
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(b.label, callback_data=b.data) for b in r]
-                for r in reply.buttons
-            ]
-        )
+        return _inline(reply.buttons)
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _inline(buttons: Keyboard) -> InlineKeyboardMarkup:
+    """PTB's markup for a keyboard. Kept: a fan-out sends the same few keyboards to
+    thousands, and PTB's objects are immutable once built."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in r] for r in buttons]
+    )
 
 
 async def send_to(

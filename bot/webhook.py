@@ -208,5 +208,7 @@ async def serve(app: AnyApp, settings: Settings) -> None:
         logger.info("stopping: finishing updates in flight")
         server.stop()
         await app.stop()
+        if app.post_stop:  # as run_polling does
+            await app.post_stop(app)
     if app.post_shutdown:
         await app.post_shutdown(app)

@@ -243,6 +243,23 @@ class BotApiStandIn:
                     raise TimeoutError(f"no matching call; since {since}: {sent}")
                 self._cond.wait(remaining)
 
+    def wait_count(
+        self, predicate: Callable[[Call], bool], count: int, timeout: float = 20.0
+    ) -> None:
+        """Until `count` calls match `predicate` (bounded wait; each call checked once)."""
+        deadline = time.monotonic() + timeout
+        seen = matched = 0
+        with self._cond:
+            while True:
+                matched += sum(1 for call in self.calls[seen:] if predicate(call))
+                seen = len(self.calls)
+                if matched >= count:
+                    return
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{matched} matching calls of {count}")
+                self._cond.wait(remaining)
+
     def calls_after(self, since: int, timeout: float) -> list[Call]:
         """The calls after index `since`, waiting (bounded) for at least one."""
         deadline = time.monotonic() + timeout

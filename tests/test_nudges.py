@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import threading
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -342,6 +343,67 @@ async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path, delivered: boo
         assert state.sent["daily"] == date(2026, 11, 26)
         assert not [k for k in state.sent if k.startswith("sending:")]
     await stopped_app(app2)
+
+
+class HeldFor(RecordingRequest):
+    """Holds the messages to one chat until released (a fan-out that outlasts its
+    minute); notes every chat a message reached."""
+
+    def __init__(self, held: int) -> None:
+        super().__init__()
+        self.held, self.armed = held, False
+        self.holding, self.release = asyncio.Event(), asyncio.Event()
+        self.reached: dict[int, asyncio.Event] = defaultdict(asyncio.Event)
+
+    async def do_request(
+        self, url: str, method: str, request_data: Any = None, *a: Any, **k: Any
+    ) -> tuple[int, bytes]:
+        chat = int(request_data.parameters.get("chat_id", 0)) if request_data else 0
+        sending = url.endswith("/sendMessage")
+        if sending and chat == self.held and self.armed:
+            self.holding.set()
+            await self.release.wait()
+        result = await super().do_request(url, method, request_data, *a, **k)
+        if sending:
+            self.reached[chat].set()
+        return result
+
+
+async def test_a_fan_out_that_outlasts_its_minute_does_not_hold_the_next(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 17, 0))
+    request = HeldFor(1)
+    app, _ = await started_app(tmp_path, clock, request=request, rate_limiter=False)
+    scheduler = app.services.scheduler
+    for uid in (1, 2):
+        runner = Runner(app, request, user_id=uid)
+        await runner.say("/start")
+        await runner.say("/cancel")
+    await Runner(app, request, user_id=2).say("/nudge 19:01")
+    clock.now = utc(2026, 11, 26, 18, 59)
+    await scheduler.tick(app.bot)
+    state = DataDir(tmp_path).scheduler_state
+
+    def last_done() -> str:
+        return str(json.loads(state.read_bytes())["last_done"])
+
+    request.armed = True
+    clock.now = utc(2026, 11, 26, 19, 0)
+    await scheduler.tick(app.bot, wait=False)  # as the minute job does
+    await asyncio.wait_for(request.holding.wait(), timeout=10)  # 19:00's send hangs
+    clock.now = utc(2026, 11, 26, 19, 1)
+    await scheduler.tick(app.bot, wait=False)
+    # 19:01's runner is nudged while 19:00's fan-out is still going on...
+    await asyncio.wait_for(request.reached[2].wait(), timeout=10)
+    # ...and neither minute counts as done before 19:00 is: a restart would repeat both.
+    assert last_done() == "2026-11-26T18:59:00+00:00"
+    request.release.set()
+    await scheduler.stop()  # lets the deliveries under way finish
+    assert last_done() == "2026-11-26T19:01:00+00:00"
+    nudged = [c.chat_id or 0 for c in request.calls if "Check-in" in c.text]
+    assert sorted(nudged) == [1, 2]
+    await stopped_app(app)
 
 
 async def test_long_run_follow_up_next_morning(world: World) -> None:

@@ -7,6 +7,7 @@ planned, and records it so a restart neither repeats nor skips a message.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,6 +18,7 @@ from typing import Protocol
 from telegram import Bot
 
 from bot.replies import Reply
+from bot.scheduling.batch import Batcher
 from bot.scheduling.delivery import Delivery, Outcome
 from bot.scheduling.index import Due, NudgeIndex, Slot
 from bot.scheduling.journal import IndexJournal
@@ -107,6 +109,8 @@ class RunnerSource:
         self.planners, self.delivery = tuple(planners), delivery
         # Sends a restart found unfinished and planned again (each may be a double).
         self.resent = 0
+        self._plans = Batcher(self._plan_batch)
+        self._records = Batcher(self._record_batch)
 
     def load(self) -> int:
         """The index from its snapshot and journal (every runner's file on a first start)."""
@@ -160,12 +164,28 @@ class RunnerSource:
             tx.put_state(state)
         return planned
 
+    async def _plan_batch(self, dues: list[Due]) -> list[list[Planned] | Exception | None]:
+        work = [(d.target, functools.partial(self._plan_one, due=d)) for d in dues]
+        plans = await self.repo.transact_each(work, durable=False)
+        if any(isinstance(p, list) and p for p in plans):
+            # The batch's "sending" notes are made durable together, before any send.
+            await asyncio.to_thread(self.repo.sync)
+        return plans
+
+    def _plan_one(self, tx: UserTx, due: Due) -> list[Planned]:
+        return self.plan(tx, due.slot, due.minute)
+
+    async def _record_batch(self, items: list[Planned]) -> list[Exception | None]:
+        # Not fsynced here: the scheduler commits the minute's records in one go before
+        # it marks the minute done (a kill -9 meanwhile keeps them: they are in the kernel).
+        work = [(i.user_id, functools.partial(_record, item=i)) for i in items]
+        return await self.repo.transact_each(work, durable=False)
+
     async def deliver(self, bot: Bot, due: Due) -> None:
         """Plan, send and record what is due for one runner. Raises RetryLater when an
-        item surely did not go out for a reason that passes (an outage, a long 429)."""
-        planned = await self.repo.transact_existing(
-            due.target, lambda tx: self.plan(tx, due.slot, due.minute)
-        )
+        item surely did not go out for a reason that passes (an outage, a long 429).
+        The runners delivered at the same time are planned and recorded in batches."""
+        planned = await self._plans(due)
         # None: the runner deleted their data (/delete wins: nothing is recreated).
         for index, item in enumerate(planned or []):
             try:
@@ -176,11 +196,7 @@ class RunnerSource:
                 await self._release(planned or [], index)
                 raise
             if outcome in (Outcome.SENT, Outcome.UNKNOWN):
-                # Not fsynced one by one: the scheduler commits the minute's records in one
-                # go before it marks the minute done (a kill -9 meanwhile keeps them).
-                await self.repo.transact_existing(
-                    item.user_id, functools.partial(_record, item=item), durable=False
-                )
+                await self._records(item)
                 continue
             await self._release(planned or [], index)
             if outcome is Outcome.BLOCKED:

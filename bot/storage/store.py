@@ -9,9 +9,11 @@ Nothing outside this package imports tinydb.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import os
 import weakref
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -165,17 +167,26 @@ class UserTx:
 
     def activities(self, since: date | None = None) -> list[StoredActivity]:
         """Every stored activity, oldest first (each parsed once while its runner is cached);
-        `since`: at least those of that day on (a day either side of it may come too: a
-        document's date is in the zone it was logged in), the older ones never parsed."""
+        `since`: at least those of that day on (a day before it may come too), the older
+        ones never parsed (a runner's long history is skipped on every report)."""
+        return self._activities((since - timedelta(days=1)).isoformat() if since else "", "")
+
+    def activities_on(self, day: date) -> list[StoredActivity]:
+        """The activities of one local day, oldest first: only those documents are parsed
+        (the nudge tick asks it of thousands of runners a minute, most not cached)."""
+        return self._activities("", day.isoformat())
+
+    def _activities(self, floor: str, day: str) -> list[StoredActivity]:
         data = self._storage.read()
         entry = self._storage.entry
         committed = entry.tables.get("activities", {}) if entry else {}
         parsed = entry.parsed if entry else {}
-        # ISO strings sort as dates do: a runner's long history is skipped unparsed.
-        floor = (since - timedelta(days=1)).isoformat() if since else ""
         out = []
         for doc_id, doc in (data or {}).get("activities", {}).items():
-            if floor and doc["at"][:10] < floor:
+            # "at" is the local time in ISO form: its first ten characters are the day,
+            # and ISO days sort as dates do.
+            at = str(doc.get("at", ""))
+            if (floor and at[:10] < floor) or (day and not at.startswith(day)):
                 continue
             key = ("activities", doc_id)
             found = parsed.get(key)
@@ -237,10 +248,13 @@ class UserStore:
         self.watcher = watcher
         self.cache = RecordCache(cache_size)
         self.wal = FolderWal(root)
+        # The same Path object each time: building one (and its hash and string, which
+        # the cache and every open need) cost more than a fan-out's whole plan.
+        self._paths = functools.lru_cache(maxsize=4096)(self.data.user_file)
 
     def path_for(self, user_id: int) -> Path:
         """Where the runner's file is (see DataDir)."""
-        return self.data.user_file(user_id)
+        return self._paths(user_id)
 
     def transact(self, user_id: int, fn: Callable[[UserTx], T], durable: bool = True) -> T:
         """Run `fn` on the user's data; its changes are written once, atomically
@@ -448,6 +462,32 @@ class Repository:
             if not self.store.exists(user_id):
                 return None
             return await asyncio.to_thread(self.store.transact, user_id, fn, durable)
+
+    async def transact_each(
+        self, work: Sequence[tuple[int, Callable[[UserTx], T]]], durable: bool = True
+    ) -> list[T | Exception | None]:
+        """`transact_existing` for several runners in one trip to the worker thread (a
+        minute's fan-out: one hop per runner cost more than the work). Each runner's lock
+        is held, taken in id order (no cycle with another batch). A failure is returned in
+        its runner's place; durable: one commit (`sync`) for the whole batch at the end."""
+        async with contextlib.AsyncExitStack() as held:
+            for user_id in sorted({user_id for user_id, _ in work}):
+                await held.enter_async_context(self._lock(user_id))
+            return await asyncio.to_thread(self._each, work, durable)
+
+    def _each(
+        self, work: Sequence[tuple[int, Callable[[UserTx], T]]], durable: bool
+    ) -> list[T | Exception | None]:
+        out: list[T | Exception | None] = []
+        for user_id, fn in work:
+            try:
+                exists = self.store.exists(user_id)
+                out.append(self.store.transact(user_id, fn, durable=False) if exists else None)
+            except Exception as exc:  # one runner's failure is theirs alone
+                out.append(exc)
+        if durable:
+            self.sync()
+        return out
 
     async def delete(self, user_id: int) -> bool:
         """Remove every stored trace of the user: off every club's board, then their file."""

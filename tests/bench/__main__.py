@@ -73,6 +73,7 @@ def main(argv: Sequence[str]) -> int:
         done(metrics.startup_metrics(data, root / "empty", runners))
         done(metrics.update_metrics(data, runners, samples=1_000))
         done(metrics.nudge_metrics(root / "fanout", min(runners, 10_000)))
+        done(metrics.sunday_metrics(root / "sunday", 1_000))
     print(f"Walk Coach benchmarks ({scale}: {runners:,} runners)")
     print(table(rows))
     out.write_text(

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import os
 import time
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.ext import ExtBot
 
 from bot.app import build_application
 from bot.scheduling import IndexJournal, NudgeIndex, RunnerSource
 from bot.storage import DataDir, UserStore
 from tests.bench.store_bench import populate
 from tests.flowkit import FakeClock, settings_for
-from tests.offline import RecordingRequest
+from tests.offline import FAKE_API, FAKE_TOKEN, Call, RecordingRequest
 
 NUDGE_MINUTE = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)  # the runners' default: 19:00 UTC
 TELEGRAM_MSGS_PER_S = 30
@@ -50,11 +56,39 @@ def index_rows(root: Path, sizes: tuple[int, ...]) -> list[tuple[str, ...]]:
     return rows
 
 
-async def _tick(root: Path, due: int, rate_limiter: bool) -> tuple[float, float, int]:
+async def _ptb_send(bot: Bot, call: Call, count: int) -> float:
+    """PTB's own cost of one of the tick's messages, offline (the anchor: PTB's send
+    alone, the same text and keyboard, the same offline request): seconds per send."""
+    markup = call.params["reply_markup"]
+    raw: dict[str, Any] = json.loads(markup) if isinstance(markup, str) else markup
+    keyboard = InlineKeyboardMarkup.de_json(raw, bot)
+    started = time.perf_counter()
+    for chat_id in range(count):
+        await bot.send_message(chat_id, call.text, reply_markup=keyboard)
+    return (time.perf_counter() - started) / count
+
+
+async def tick_and_anchor(root: Path, due: int) -> tuple[float, float, int]:
+    """The tick's seconds per due runner (offline, no rate limiter), PTB's bare send of the
+    same message in seconds, and how many were sent."""
+    request = RecordingRequest()
+    elapsed, _, sent = await _tick(root, due, rate_limiter=False, request=request)
+    first = next(c for c in request.calls if c.method == "sendMessage")
+    bot = ExtBot(FAKE_TOKEN, base_url=f"{FAKE_API}/bot", request=RecordingRequest())
+    async with bot:
+        await _ptb_send(bot, first, 200)  # warm
+        floor = await _ptb_send(bot, first, min(due, 2_000))
+    return elapsed / sent, floor, sent
+
+
+async def _tick(
+    root: Path, due: int, rate_limiter: bool, request: RecordingRequest | None = None
+) -> tuple[float, float, int]:
     store = UserStore(root)
     populate(store, 0, due)
+    os.sync()  # the setup's files on disk first: their flush is not the tick's work
     clock = FakeClock(NUDGE_MINUTE)
-    request = RecordingRequest()
+    request = request or RecordingRequest()
     app = build_application(
         settings_for(root), request=request, clock=clock, rate_limiter=rate_limiter
     )
