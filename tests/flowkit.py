@@ -169,8 +169,11 @@ async def started_app(
     request: RecordingRequest | None = None,
     rate_limiter: bool = True,
     sleep: Sleep | None = None,
+    whole_index: bool = True,
 ) -> tuple[WalkApp, RecordingRequest]:
-    """The real application, initialised against the offline request."""
+    """The real application, initialised against the offline request; whole_index: once
+    the nudge index is read (a start reads it in the background after 2 s: a loaded
+    machine must not make a test's first tick find it half read)."""
     request = request or RecordingRequest()
     app = build_application(
         settings_for(data_dir),
@@ -183,6 +186,9 @@ async def started_app(
     # What run_polling does after initialize: load the schedule, register the commands.
     assert app.post_init is not None
     await app.post_init(app)
+    task = app.services.scheduler.load_task
+    if whole_index and task is not None:
+        await task
     return app, request
 
 

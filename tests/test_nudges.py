@@ -595,7 +595,7 @@ async def test_a_long_first_read_answers_runners_and_catches_the_nudges_up(
     monkeypatch.setattr(RunnerSource, "load", slow_load)
     monkeypatch.setattr("bot.app.LOAD_INLINE_S", 0.01)
     clock.now = utc(2026, 11, 26, 11, 58)
-    app2, request2 = await started_app(tmp_path, clock, rate_limiter=False)
+    app2, request2 = await started_app(tmp_path, clock, rate_limiter=False, whole_index=False)
     world2 = World(app2, request2, clock, tmp_path)
     runner = world2.runner(1)
     assert (await runner.reply("4000 steps")).startswith("Logged")  # answered meanwhile

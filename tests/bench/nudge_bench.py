@@ -96,6 +96,8 @@ async def _tick(
     assert app.post_init is not None
     await app.post_init(app)
     scheduler = app.services.scheduler
+    if scheduler.load_task is not None:
+        await scheduler.load_task  # no snapshot: the index is read in the background
     scheduler.last_done = NUDGE_MINUTE.replace(minute=58, hour=18)
     runners = next(s for s in scheduler.sources if isinstance(s, RunnerSource))
     started = time.perf_counter()

@@ -118,6 +118,8 @@ async def simulate(root: Path, runners: int) -> Sunday:
         await app.initialize()
         assert app.post_init is not None
         await app.post_init(app)
+        if app.services.scheduler.load_task is not None:
+            await app.services.scheduler.load_task  # no snapshot: read in the background
         context = cast(WalkContext, SimpleNamespace(services=app.services, bot=app.bot))
         job: asyncio.Task[None] | None = None
         skipped = 0
