@@ -145,7 +145,13 @@ def run(settings: Settings) -> int:
         print(f"walk-coach: {exc}", file=sys.stderr)
         return 1
     # A test's clock (WALKCOACH_TEST_CLOCK) starts at its moment when first read.
-    clock = clock_from(settings.test_clock) if settings.test_clock else system_clock
+    clock = system_clock
+    if settings.test_clock is not None:
+        logger.warning(
+            "WALKCOACH_TEST_CLOCK is set (tests only): the clock starts at %s",
+            settings.test_clock.isoformat(),
+        )
+        clock = clock_from(settings.test_clock)
     app = build_application(settings, clock=clock)
     if settings.webhook_url:
         from bot.webhook import serve

@@ -88,6 +88,14 @@ FAULTS: dict[str, tuple[int, dict[str, Any]]] = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    # The standard library's listen backlog is 5: a burst of concurrent requests (a
+    # fan-out sends 32 at once) had connections reset before they were read, which the
+    # bot must count as maybe sent. Telegram's servers do not do that.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class BotApiStandIn:
     """The server and its state; use as a context manager."""
 
@@ -106,8 +114,7 @@ class BotApiStandIn:
         # kept in `faulted`; `calls` holds only what Telegram accepted.
         self.fault: Callable[[str, dict[str, Any]], str | None] | None = None
         self.faulted: list[tuple[str, Call]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

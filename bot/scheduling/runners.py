@@ -2,7 +2,8 @@
 
 The features hand in planners (the daily nudge, the weekly summary, the morning
 follow-up); this source asks them inside the runner's transaction, sends what they
-planned, and records it so a restart neither repeats nor skips a message.
+planned, and records it so a restart skips no message; it repeats one only when a kill
+cut it off after its request went out and before its record.
 """
 
 from __future__ import annotations
