@@ -20,6 +20,7 @@ from PIL import Image, ImageColor
 from bot.context import Services
 from bot.insights.chart import AT_GOAL, BELOW_GOAL, GOAL_LINE, RUN, WALK, render, week_chart
 from bot.scheduling import IndexJournal, NudgeIndex, RunnerSource, wall_minutes
+from bot.scheduling.batch import Batcher
 from bot.storage import DataDir, ScheduleKey
 from coach_rules import DaySteps, History, Profile, Run, RunKind, Walk, weekly_figures
 from tests.flowkit import (
@@ -606,4 +607,54 @@ async def test_a_long_first_read_answers_runners_and_catches_the_nudges_up(
     await asyncio.wait_for(task, timeout=30)
     sent = await world2.at(utc(2026, 11, 26, 12, 3))  # the 12:00 nudge, caught up
     assert [c.text.splitlines()[0] for c in sent] == ["Check-in: 4,000 of your 8,000 steps today."]
+    await stopped_app(app2)
+
+
+async def test_a_restart_never_resends_what_telegram_answered(tmp_path: Path) -> None:
+    """The kill falls after Telegram answered and before the sent records were written
+    (they wait for their batch): the sent log names those sends, so the restart records
+    them (with what they change) and sends none again."""
+    clock = FakeClock(utc(2026, 11, 26, 17, 0))
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    for uid in range(1, 4):
+        bot = Runner(app, request, user_id=uid)
+        await bot.say("/start")
+        await bot.say("/cancel")
+    scheduler = app.services.scheduler
+    await scheduler.tick(app.bot)
+    runners = scheduler.sources[0]
+    assert isinstance(runners, RunnerSource)
+    hung = asyncio.Event()
+
+    async def records_never_written(items: list[Any]) -> list[Exception | None]:
+        hung.set()
+        await asyncio.Event().wait()  # the process dies here
+        return []
+
+    runners._records = Batcher(records_never_written)
+    before = len(request.calls)
+    clock.now = utc(2026, 11, 26, 19, 0)  # 19:00 in UTC, the default zone
+    task = asyncio.create_task(scheduler.tick(app.bot))
+    await asyncio.wait_for(hung.wait(), timeout=10)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    first = [int(c.params["chat_id"]) for c in request.calls[before:] if c.method == "sendMessage"]
+    assert first  # sent, answered, not recorded
+    assert all(not stored(tmp_path, uid)[1].sent.get("daily") for uid in first)
+    await crashed_app(app)
+
+    clock.now = utc(2026, 11, 26, 19, 1)
+    app2, request2 = await started_app(tmp_path, clock, rate_limiter=False)
+    await app2.services.scheduler.tick(app2.bot)
+    second = [int(c.params["chat_id"]) for c in request2.calls if c.method == "sendMessage"]
+    assert sorted(first + second) == [1, 2, 3]  # none doubled, none lost
+    runners2 = app2.services.scheduler.sources[0]
+    assert isinstance(runners2, RunnerSource)
+    assert (runners2.recovered, runners2.resent) == (len(first), 0)
+    for uid in range(1, 4):
+        state = stored(tmp_path, uid)[1]
+        assert state.sent["daily"] == date(2026, 11, 26)
+        assert state.last_prescription is not None  # what the check-in changes, kept
+        assert not [k for k in state.sent if k.startswith("sending:")]
     await stopped_app(app2)

@@ -24,6 +24,7 @@ from bot.scheduling.delivery import Delivery, Outcome
 from bot.scheduling.index import Due, NudgeIndex, Slot
 from bot.scheduling.journal import IndexJournal
 from bot.scheduling.scheduler import RetryLater
+from bot.scheduling.sentlog import SentLog
 from bot.storage import Repository, UserSettings, UserState, UserTx
 from bot.timezones import local_now
 
@@ -108,13 +109,18 @@ class RunnerSource:
     ) -> None:
         self.repo, self.index, self.journal = repo, index, journal
         self.planners, self.delivery = tuple(planners), delivery
-        # Sends a restart found unfinished and planned again (each may be a double).
+        # Sends a restart found unfinished and planned again (each may be a double), and
+        # those it found had gone out (the sent log named them): recorded, not resent.
         self.resent = 0
+        self.recovered = 0
+        self.sent_log = SentLog(journal.data.nudges_sent)
         self._plans = Batcher(self._plan_batch)
         self._records = Batcher(self._record_batch)
 
     def load(self) -> int:
-        """The index from its snapshot and journal (every runner's file on a first start)."""
+        """The index from its snapshot and journal (every runner's file on a first start),
+        and what the last run sent."""
+        self.sent_log.open()
         return self.journal.load(self.repo.store.schedule_keys)
 
     def due(self, minute: datetime) -> list[Due]:
@@ -124,6 +130,7 @@ class RunnerSource:
     def close(self) -> None:
         """Snapshot the index; release the planners."""
         self.journal.close()
+        self.sent_log.close()
         for planner in self.planners:
             planner.close()
 
@@ -143,10 +150,21 @@ class RunnerSource:
             note = state.sent.pop(sending_key(planner.kind), None)
             if note is not None:
                 tx.put_state(state)  # noted again below if it is planned again
+            if note == now.date() and self.sent_log.has(settings.user_id, planner.kind, now.date()):
+                # A run died after Telegram answered and before the record: it went out.
+                # Recorded now (with what it changes), not sent again.
+                item = planner.plan(tx, settings, state, now)
+                state.sent[planner.kind] = now.date()
+                if item is not None and item.on_sent is not None:
+                    item.on_sent(state)
+                tx.put_state(state)
+                self.recovered += 1
+                continue
             if note == now.date():
-                # A run died between the plan and the record: the message may or may
-                # not have gone out. Planned again: never lost; doubled only when the
-                # kill fell between the request and its record (the one window, counted).
+                # A run died between the plan and Telegram's answer: the message may or
+                # may not have gone out. Planned again: never lost; doubled only when the
+                # kill fell after the request left and before the sent log's line (the
+                # one window, counted).
                 logger.warning(
                     "a restart found a send unfinished, sent again: user_id=%s kind=%s",
                     settings.user_id,
@@ -197,6 +215,9 @@ class RunnerSource:
                 await self._release(planned or [], index)
                 raise
             if outcome in (Outcome.SENT, Outcome.UNKNOWN):
+                # Noted at once (the record waits for its batch): a kill from here on
+                # never sends it again.
+                self.sent_log.note(item.user_id, item.kind, item.local_date)
                 await self._records(item)
                 continue
             await self._release(planned or [], index)

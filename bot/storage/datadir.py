@@ -6,6 +6,7 @@
     <root>/schedule-snapshot.json       the nudge index, as of the last snapshot
     <root>/schedule-journal.txt         runners whose schedule changed since then
     <root>/scheduler.json               the last minute the scheduler finished
+    <root>/nudges-sent.log              scheduled messages that went out (sentlog.py)
     <root>/walk-coach.lock              held by the one bot process running here
     <root>/store.wal                    the store's write-ahead log (wal.py)
     <root>/updates-journal.jsonl        updates not yet handled, replies owed (bot.intake)
@@ -87,6 +88,11 @@ class DataDir:
     def lock(self) -> Path:
         """Held (flock) by the one bot process running on this folder."""
         return self.root / "walk-coach.lock"
+
+    @property
+    def nudges_sent(self) -> Path:
+        """Scheduled messages that went out, noted as Telegram answered (sentlog.py)."""
+        return self.root / "nudges-sent.log"
 
     @property
     def scheduler_state(self) -> Path:
