@@ -29,6 +29,11 @@ from bot.storage import Repository, UserSettings, UserState, UserTx
 from bot.timezones import local_now
 
 logger = logging.getLogger("walkcoach.schedule")
+# Requests to Telegram at once. A kill while a request is out may double its message
+# (Telegram may have it; nothing here can know), so no more are out than the rate needs:
+# 30 msg/s at up to ~250 ms a round trip. With the 32 delivery slots' sends all out at
+# once, a kill at the start of a fan-out doubled up to 32.
+SENDS_IN_FLIGHT = 8
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,7 @@ class RunnerSource:
         self.resent = 0
         self.recovered = 0
         self.sent_log = SentLog(journal.data.nudges_sent)
+        self._in_flight = asyncio.Semaphore(SENDS_IN_FLIGHT)
         self._plans = Batcher(self._plan_batch)
         self._records = Batcher(self._record_batch)
 
@@ -208,7 +214,8 @@ class RunnerSource:
         # None: the runner deleted their data (/delete wins: nothing is recreated).
         for index, item in enumerate(planned or []):
             try:
-                outcome = await self._send(bot, item)
+                async with self._in_flight:
+                    outcome = await self._send(bot, item)
             except Exception:
                 # A failure before the request (drawing the chart, a bug): nothing went
                 # out, so the notes must not make it count as maybe-sent.
