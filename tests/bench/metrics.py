@@ -68,7 +68,7 @@ class Metric:
             "anchor": None if self.anchor is None else round(self.anchor, 4),
             "ratio": None if self.ratio is None else round(self.ratio, 3),
             "goal": self.goal,
-            "pass": self.passed,
+            "pass": None if self.goal == "(reported)" else self.passed,  # no goal: neither
         }
 
 
