@@ -136,24 +136,38 @@ class Loaded:
 
 def load(path: Path) -> Loaded | None:
     """The file folded with its log; None when there is no such record."""
-    log = log_path(path)
-    stamp = (_stamp(path), _stamp(log))
+    stamp = (_stamp(path), _stamp(log_path(path)))
     if stamp[0] is None:
         return None
+    found = _read_pair(path)
+    if found is None:
+        return None
+    tables, log = found
+    records, valid = read_records(log) if log is not None else ([], 0)
+    if log is None:
+        stamp = (stamp[0], None)
+    seq = _replay(tables, records)
+    return Loaded(tables, seq, valid, len(records), log is not None, stamp)
+
+
+def _read_pair(path: Path) -> tuple[Tables, bytes | None] | None:
+    """The file parsed and its log's bytes (None: no log); None if there is no file.
+
+    The log is read before the file: a fold in between leaves a newer file whose seq
+    skips the records it already holds, so the two always make one whole state.
+    """
+    name = os.fspath(path)
     try:
-        raw = path.read_bytes()
+        with open(name.removesuffix(".json") + ".log", "rb") as handle:
+            log: bytes | None = handle.read()
+    except FileNotFoundError:
+        log = None
+    try:
+        with open(name, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
         return None
-    tables: Tables = _loads(raw) if raw else {}
-    records: list[dict[str, Any]] = []
-    valid = 0
-    if stamp[1] is not None:
-        try:
-            records, valid = read_records(log.read_bytes())
-        except FileNotFoundError:
-            stamp = (stamp[0], None)
-    seq = _replay(tables, records)
-    return Loaded(tables, seq, valid, len(records), stamp[1] is not None, stamp)
+    return (_loads(raw) if raw else {}), log
 
 
 def _replay(tables: Tables, records: list[dict[str, Any]]) -> int:
@@ -168,23 +182,11 @@ def _replay(tables: Tables, records: list[dict[str, Any]]) -> int:
 
 def read_tables(path: Path) -> Tables | None:
     """The record's state folded with its log, read once and not cached (a first start
-    reads every runner); None if gone.
-
-    The log is read before the file: a fold in between leaves a newer file whose seq
-    skips the records it already holds, so the result is always one whole state.
-    """
-    name = os.fspath(path)
-    try:
-        with open(name.removesuffix(".json") + ".log", "rb") as handle:
-            log = handle.read()
-    except FileNotFoundError:
-        log = b""
-    try:
-        with open(name, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
+    reads every runner); None if gone."""
+    found = _read_pair(path)
+    if found is None:
         return None
-    tables: Tables = _loads(raw) if raw else {}
+    tables, log = found
     if log:
         _replay(tables, read_records(log)[0])
     return tables
