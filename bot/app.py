@@ -233,6 +233,9 @@ async def on_stop(app: WalkApp) -> None:
 async def on_shutdown(app: WalkApp) -> None:
     """Snapshot the nudge index (the next start reads almost nothing); stop the chart worker."""
     await app.services.scheduler.stop()  # already stopped, unless post_stop was not run
+    loading = app.services.scheduler.load_task
+    if loading is not None and not loading.done():
+        loading.cancel()  # not awaited at exit; its thread still ends the read, whole
     try:
         await asyncio.to_thread(app.services.scheduler.close)
     except OSError as exc:
