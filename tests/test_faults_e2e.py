@@ -61,6 +61,20 @@ def stored_minutes(data: Path, user_id: int) -> list[int]:
     return sorted(int(d["duration_s"]) // 60 for d in docs if d.get("type") == "walk")
 
 
+def tally(
+    data: Path, calls: list[Call], expected: dict[int, list[int]]
+) -> tuple[int, int, int, int]:
+    """The reports sent, and how many were lost, stored twice and never confirmed."""
+    lost = doubled = unanswered = 0
+    for uid, minutes in expected.items():
+        stored = Counter(stored_minutes(data, uid))
+        replies = answered(calls, uid)
+        lost += sum(1 for m in minutes if stored[m] == 0)
+        doubled += sum(1 for m in minutes if stored[m] > 1)
+        unanswered += sum(1 for m in minutes if replies[m] == 0)
+    return sum(len(m) for m in expected.values()), lost, doubled, unanswered
+
+
 def answered(calls: list[Call], user_id: int) -> Counter[int]:
     """How many times each walk was confirmed to the runner ("Logged: ... N min")."""
     seen: Counter[int] = Counter()
@@ -179,14 +193,7 @@ def test_kills_while_runners_report_polling(standin: BotApiStandIn, tmp_path: Pa
         settle(standin, expected, timeout=60)
     finally:
         stop(proc)
-    lost = doubled = unanswered = 0
-    for uid, minutes in expected.items():
-        stored = Counter(stored_minutes(data, uid))
-        lost += sum(1 for m in minutes if stored[m] == 0)
-        doubled += sum(1 for m in minutes if stored[m] > 1)
-        replies = answered(standin.calls, uid)
-        unanswered += sum(1 for m in minutes if replies[m] == 0)
-    total = sum(len(m) for m in expected.values())
+    total, lost, doubled, unanswered = tally(data, standin.calls, expected)
     orphans = _orphans(tmp_path)
     print(
         f"\nkills {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
@@ -256,13 +263,7 @@ def test_kills_right_after_the_webhook_answers(standin: BotApiStandIn, tmp_path:
             else:
                 proc.send_signal(signal.SIGKILL)  # right after the last 200
                 proc.wait()
-    lost = doubled = unanswered = 0
-    for uid, minutes in expected.items():
-        stored = Counter(stored_minutes(data, uid))
-        lost += sum(1 for m in minutes if stored[m] == 0)
-        doubled += sum(1 for m in minutes if stored[m] > 1)
-        unanswered += sum(1 for m in minutes if answered(standin.calls, uid)[m] == 0)
-    total = sum(len(m) for m in expected.values())
+    total, lost, doubled, unanswered = tally(data, standin.calls, expected)
     orphans = _orphans(tmp_path)
     print(
         f"\nwebhook kills {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
@@ -467,13 +468,9 @@ def test_kills_during_a_nudge_fan_out(
         sent += sum(got.values())
         kills, day, days = kills + today, day + timedelta(days=1), days + 1
     resent = sum(len(RESENT.findall(log.read_bytes())) for log in tmp_path.glob("bot*.log"))
-    lost_reports = doubled_reports = unanswered = 0
-    for uid, minutes in run.expected.items():
-        stored = Counter(stored_minutes(run.data, uid))
-        lost_reports += sum(1 for m in minutes if stored[m] == 0)
-        doubled_reports += sum(1 for m in minutes if stored[m] > 1)
-        unanswered += sum(1 for m in minutes if answered(standin.calls, uid)[m] == 0)
-    reports = sum(len(m) for m in run.expected.values())
+    reports, lost_reports, doubled_reports, unanswered = tally(
+        run.data, standin.calls, run.expected
+    )
     mode = "webhook" if webhook else "polling"
     orphans = _orphans(tmp_path)
     print(
