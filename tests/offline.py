@@ -256,3 +256,19 @@ class RecordingRequest(BaseRequest):
     def sent(self) -> list[Call]:
         """Messages and files the bot sent, in order."""
         return [c for c in self.calls if c.method in SENDS]
+
+
+def text_update(
+    update_id: int, user_id: int, text: str, message_id: int | None = None
+) -> dict[str, Any]:
+    """A runner's private text message as Telegram sends it (message id: the update's)."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id if message_id is None else message_id,
+            "date": 1_800_000_000,
+            "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
+            "text": text,
+        },
+    }

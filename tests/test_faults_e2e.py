@@ -34,7 +34,7 @@ import pytest
 from bot import texts
 from bot.storage import DataDir, UserSettings, UserStore, UserTx
 from tests.botapi_standin import BotApiStandIn
-from tests.offline import Call
+from tests.offline import Call, text_update
 from tests.test_e2e_private import start_bot
 from tests.test_e2e_webhook import SECRET, bound_port, post
 from tests.test_e2e_webhook import _env as webhook_env
@@ -73,6 +73,21 @@ def tally(
         doubled += sum(1 for m in minutes if stored[m] > 1)
         unanswered += sum(1 for m in minutes if replies[m] == 0)
     return sum(len(m) for m in expected.values()), lost, doubled, unanswered
+
+
+def _no_report_lost(
+    tmp_path: Path, data: Path, calls: list[Call], expected: dict[int, list[int]], what: str
+) -> None:
+    """Print the kill suite's figures; every report stored once and confirmed, no process
+    left behind."""
+    total, lost, doubled, unanswered = tally(data, calls, expected)
+    orphans = _orphans(tmp_path)
+    print(
+        f"\n{what} {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
+        f" unanswered {unanswered}, processes left {len(orphans)}"
+    )
+    assert (lost, doubled, unanswered) == (0, 0, 0)
+    assert orphans == []
 
 
 def answered(calls: list[Call], user_id: int) -> Counter[int]:
@@ -193,14 +208,7 @@ def test_kills_while_runners_report_polling(standin: BotApiStandIn, tmp_path: Pa
         settle(standin, expected, timeout=60)
     finally:
         stop(proc)
-    total, lost, doubled, unanswered = tally(data, standin.calls, expected)
-    orphans = _orphans(tmp_path)
-    print(
-        f"\nkills {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
-        f" unanswered {unanswered}, processes left {len(orphans)}"
-    )
-    assert (lost, doubled, unanswered) == (0, 0, 0)
-    assert orphans == []
+    _no_report_lost(tmp_path, data, standin.calls, expected, "kills")
 
 
 def _orphans(tmp_path: Path) -> list[str]:
@@ -248,7 +256,7 @@ def test_kills_right_after_the_webhook_answers(standin: BotApiStandIn, tmp_path:
                 uid = rng.choice([u for u, left in free.items() if left])
                 value = free[uid].pop()
                 expected[uid].append(value)
-                waiting.append(webhook_update(next(update_ids), uid, f"walked {value} min"))
+                waiting.append(text_update(next(update_ids), uid, f"walked {value} min"))
             last = round_ == KILLS
             stop_after = len(waiting) if last else rng.randint(1, len(waiting))
             for _ in range(stop_after):
@@ -263,27 +271,7 @@ def test_kills_right_after_the_webhook_answers(standin: BotApiStandIn, tmp_path:
             else:
                 proc.send_signal(signal.SIGKILL)  # right after the last 200
                 proc.wait()
-    total, lost, doubled, unanswered = tally(data, standin.calls, expected)
-    orphans = _orphans(tmp_path)
-    print(
-        f"\nwebhook kills {KILLS}, reports {total}: lost {lost}, doubled {doubled},"
-        f" unanswered {unanswered}, processes left {len(orphans)}"
-    )
-    assert (lost, doubled, unanswered) == (0, 0, 0)
-    assert orphans == []
-
-
-def webhook_update(update_id: int, user_id: int, text: str) -> dict[str, object]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_800_000_000,
-            "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
-            "text": text,
-        },
-    }
+    _no_report_lost(tmp_path, data, standin.calls, expected, "webhook kills")
 
 
 # ---- kills during a nudge fan-out ----
@@ -396,7 +384,7 @@ class FanOut:
             if not self.webhook:
                 self.standin.push_text(uid, f"walked {value} min")
                 continue
-            self.waiting.append(webhook_update(next(self.update_ids), uid, f"walked {value} min"))
+            self.waiting.append(text_update(next(self.update_ids), uid, f"walked {value} min"))
         while self.webhook and self.waiting:
             if post(self.port, self.waiting[0], SECRET) != 200:
                 break
@@ -532,7 +520,7 @@ def test_a_flood_of_concurrent_webhook_posts(standin: BotApiStandIn, tmp_path: P
     runners = range(7700, 7700 + FLOOD // 20)
     expected: dict[int, list[int]] = {uid: list(range(10, 30)) for uid in runners}
     updates = [
-        webhook_update(1 + i, uid, f"walked {minutes} min")
+        text_update(1 + i, uid, f"walked {minutes} min")
         for i, (uid, minutes) in enumerate((uid, m) for m in range(10, 30) for uid in runners)
     ]
     proc, port = start_webhook_bot(standin, data, tmp_path / "bot.log")

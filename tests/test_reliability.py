@@ -28,26 +28,13 @@ from bot.replies import Button, Document, Reply
 from bot.scheduling import Outcome, RunnerSource
 from bot.settings import SettingsError, load_settings
 from tests.flowkit import FakeClock, Runner, crashed_app, started_app, stopped_app, stored
-from tests.offline import FAKE_TOKEN, RecordingRequest
+from tests.offline import FAKE_TOKEN, RecordingRequest, text_update
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def message(update_id: int, user_id: int, text: str, message_id: int) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": message_id,
-            "date": 1_800_000_000,
-            "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
-            "text": text,
-        },
-    }
 
 
 # ---- the journal file ----
@@ -57,7 +44,7 @@ def test_journal_keeps_what_was_not_handled_and_refuses_redeliveries(tmp_path: P
     path = tmp_path / "updates-journal.jsonl"
     journal = UpdateJournal(path)
     journal.open()
-    assert journal.receive([message(1, 7, "a", 1), message(2, 7, "b", 2)]) == [1, 2]
+    assert journal.receive([text_update(1, 7, "a", 1), text_update(2, 7, "b", 2)]) == [1, 2]
     journal.handled(1)
     reply = Reply("hi", ((Button("Undo", "rx:undo:1"),),), document=Document("f.csv", b"\x00"))
     journal.prepare(Owed(3, 7, (reply, Reply("two"))))
@@ -74,8 +61,8 @@ def test_journal_keeps_what_was_not_handled_and_refuses_redeliveries(tmp_path: P
     prepared = again.prepared_for(6)
     assert prepared is not None and prepared.replies == (Reply("three"),)
     # Telegram delivers 1 and 2 again (a kill before the offset was confirmed): not new.
-    assert again.receive([message(1, 7, "a", 1), message(2, 7, "b", 2)]) == []
-    assert again.receive([message(5, 7, "c", 3)]) == [5]
+    assert again.receive([text_update(1, 7, "a", 1), text_update(2, 7, "b", 2)]) == []
+    assert again.receive([text_update(5, 7, "c", 3)]) == [5]
 
 
 def test_replies_to_two_chats_keep_their_chats_and_fallback_across_a_restart(
@@ -96,7 +83,7 @@ def test_replies_to_two_chats_keep_their_chats_and_fallback_across_a_restart(
 
 
 def test_lone_surrogates_are_cleaned_at_intake() -> None:
-    raw = clean(message(1, 7, "walked 20 min \ud83d", 1))
+    raw = clean(text_update(1, 7, "walked 20 min \ud83d", 1))
     assert raw["message"]["text"] == "walked 20 min \ufffd"
     raw["message"]["text"].encode("utf-8")  # storable
 
@@ -111,7 +98,7 @@ async def test_a_failed_reply_is_owed_and_sent_later_never_apologised(tmp_path: 
     await runner.say("/start")
     await runner.say("/cancel")
     request.network_errors[5] = 1  # the reply to the report fails once (a 5xx, a reset)
-    update = Update.de_json(message(900, 5, "walked 25 min", 77), app.bot)
+    update = Update.de_json(text_update(900, 5, "walked 25 min", 77), app.bot)
     app.services.journal.receive([update.to_dict()])
     before = len(request.calls)
     await app.process_update(update)
@@ -131,7 +118,7 @@ async def test_a_failed_reply_is_owed_and_sent_later_never_apologised(tmp_path: 
 async def test_a_replayed_report_is_stored_once(tmp_path: Path) -> None:
     clock = FakeClock(utc(2026, 11, 26, 9, 0))
     app, request = await started_app(tmp_path, clock, rate_limiter=False)
-    update = message(901, 6, "walked 30 min", 88)
+    update = text_update(901, 6, "walked 30 min", 88)
     for _ in range(2):  # the first run died before noting it handled; the next replays it
         await app.process_update(Update.de_json(update, app.bot))
     assert len(stored(tmp_path, 6)[2]) == 1
@@ -144,7 +131,7 @@ async def test_a_kill_between_the_write_and_its_note_still_answers_once(
 ) -> None:
     clock = FakeClock(utc(2026, 11, 26, 9, 0))
     app, request = await started_app(tmp_path, clock, rate_limiter=False)
-    raw = message(902, 11, "walked 35 min", 99)
+    raw = text_update(902, 11, "walked 35 min", 99)
     app.services.journal.receive([raw])
 
     async def killed(*args: Any) -> bool:
@@ -189,7 +176,7 @@ async def test_a_full_disk_says_nothing_was_stored(tmp_path: Path) -> None:
 async def test_forged_shapes_are_ignored_without_an_apology(tmp_path: Path) -> None:
     clock = FakeClock(utc(2026, 11, 26, 9, 0))
     app, request = await started_app(tmp_path, clock, rate_limiter=False)
-    no_sender = message(1, 9, "walked 20 min", 1)
+    no_sender = text_update(1, 9, "walked 20 min", 1)
     del no_sender["message"]["from"]
     group = {"id": -100, "type": "supergroup", "title": "g"}
     sender = {"id": 9, "is_bot": False, "first_name": "Ana"}
@@ -203,7 +190,7 @@ async def test_forged_shapes_are_ignored_without_an_apology(tmp_path: Path) -> N
             "migrate_to_chat_id": -100,
         },
     }
-    edited = message(3, 9, "walked 20 min", 3)
+    edited = text_update(3, 9, "walked 20 min", 3)
     edited["edited_message"] = edited.pop("message")
     channel = {
         "update_id": 4,
@@ -237,7 +224,7 @@ async def test_a_huge_done_number_stores_nothing(tmp_path: Path) -> None:
 
 
 def update_from(user_id: int) -> Update:
-    return Update.de_json(message(user_id, user_id, "x", user_id), None)
+    return Update.de_json(text_update(user_id, user_id, "x", user_id), None)
 
 
 async def test_a_slow_runner_never_delays_another() -> None:
