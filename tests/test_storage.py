@@ -39,7 +39,7 @@ import os, sys
 from datetime import datetime
 from pathlib import Path
 from bot.storage import UserStore
-from bot.storage.logged import sync_folder
+from bot.storage.wal import sync_folder
 from coach_rules import DaySteps
 
 root, ack_fd, start, t0, users = sys.argv[1:]

@@ -47,9 +47,7 @@ import orjson
 from tinydb.storages import Storage
 
 from bot.storage.atomic import atomic_write_bytes, fsync_dir
-from bot.storage.wal import Wal, sync_folder
-
-__all__ = ["sync_folder"]  # re-exported: the tools' and tests' one commit for a batch
+from bot.storage.wal import Wal
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 META = "_log"  # the table holding the seq the .json file was folded at
@@ -156,14 +154,13 @@ def _read_pair(path: Path) -> tuple[Tables, bytes | None] | None:
     The log is read before the file: a fold in between leaves a newer file whose seq
     skips the records it already holds, so the two always make one whole state.
     """
-    name = os.fspath(path)
     try:
-        with open(name.removesuffix(".json") + ".log", "rb") as handle:
+        with open(log_path(path), "rb") as handle:
             log: bytes | None = handle.read()
     except FileNotFoundError:
         log = None
     try:
-        with open(name, "rb") as handle:
+        with open(path, "rb") as handle:
             raw = handle.read()
     except FileNotFoundError:
         return None
