@@ -29,9 +29,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import threading
-import weakref
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +39,7 @@ from typing import Any
 import orjson
 
 from bot.replies import Button, Document, Reply
-from bot.storage.atomic import atomic_write_bytes
+from bot.storage.atomic import AppendFile, atomic_write_bytes
 
 logger = logging.getLogger("walkcoach.intake")
 # Update ids remembered after they were handled, so a redelivery is recognised.
@@ -213,8 +211,7 @@ class UpdateJournal:
         self._lock = threading.Lock()
         self._state = _State()
         self._lines = 0
-        self._handle: weakref.finalize[[int], UpdateJournal] | None = None
-        self._handle_fd = -1
+        self._file = AppendFile(path)
         # Owed replies being sent right now (event loop only): never sent by two at once.
         self.in_flight: set[int] = set()
 
@@ -244,17 +241,7 @@ class UpdateJournal:
 
     def close(self) -> None:
         """Close the append handle (reopened at the next append)."""
-        if self._handle is not None:
-            self._handle()  # the finalizer: closes it once
-            self._handle = None
-
-    def _fd(self) -> int:
-        # Kept open: opening the file for every line cost more than writing it.
-        if self._handle is None:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-            self._handle = weakref.finalize(self, os.close, fd)
-            self._handle_fd = fd
-        return self._handle_fd
+        self._file.close()
 
     def _compact(self) -> None:
         lines: list[dict[str, Any]] = [{"seen": list(self._state.seen)}]
@@ -267,12 +254,7 @@ class UpdateJournal:
 
     def _append(self, lines: Iterable[dict[str, Any]], durable: bool) -> None:
         payload = b"".join(map(_line, lines))
-        fd = self._fd()
-        view = memoryview(payload)
-        while view:  # in the page cache: survives a kill of this process
-            view = view[os.write(fd, view) :]
-        if durable:
-            os.fsync(fd)  # on the disk: survives a power cut
+        self._file.append(payload, durable)
         self._lines += payload.count(b"\n")
         if self._lines > COMPACT_AFTER:
             self._compact()

@@ -15,16 +15,12 @@ the newest one are dropped when the file is read and when a new day begins.
 
 from __future__ import annotations
 
-import logging
-import os
 import threading
-import weakref
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.storage.atomic import atomic_write_bytes
+from bot.storage.atomic import AppendFile, atomic_write_bytes
 
-logger = logging.getLogger("walkcoach.schedule")
 KEEP = timedelta(days=1)  # a restart catches up at most 2 h: yesterday's lines suffice
 
 
@@ -36,7 +32,7 @@ class SentLog:
         self._lock = threading.Lock()
         self._seen: set[tuple[int, str, date]] = set()
         self._newest: date | None = None
-        self._fd = -1
+        self._file = AppendFile(path)
 
     def open(self) -> None:
         """Read what earlier runs noted (keeping the recent days), then append to it."""
@@ -63,9 +59,7 @@ class SentLog:
                 self._newest = day
                 self._rewrite()  # a new day: yesterday's lines are enough
             self._seen.add((user_id, kind, day))
-            if self._fd < 0:
-                self._open_fd()
-            os.write(self._fd, f"{user_id} {kind} {day.isoformat()}\n".encode())
+            self._file.append(f"{user_id} {kind} {day.isoformat()}\n".encode())
 
     def has(self, user_id: int, kind: str, day: date) -> bool:
         """Whether the message of that kind and local day went out to the runner."""
@@ -75,22 +69,13 @@ class SentLog:
     def close(self) -> None:
         """Close the file (reopened at the next note)."""
         with self._lock:
-            self._close_fd()
+            self._file.close()
 
     def _rewrite(self) -> None:
         if self._newest is not None:
             oldest = self._newest - KEEP
             self._seen = {entry for entry in self._seen if entry[2] >= oldest}
         lines = [f"{u} {k} {d.isoformat()}\n" for u, k, d in self._seen]
-        self._close_fd()
+        self._file.close()  # the file is replaced: the next note opens the new one
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path, "".join(lines).encode())
-
-    def _open_fd(self) -> None:
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        self._finalizer = weakref.finalize(self, os.close, self._fd)
-
-    def _close_fd(self) -> None:
-        if self._fd >= 0:
-            self._finalizer()
-            self._fd = -1

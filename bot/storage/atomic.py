@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from pathlib import Path
 
 _counter = 0
@@ -46,3 +47,31 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         if tmp.exists():
             tmp.unlink()
     fsync_dir(path.parent)
+
+
+class AppendFile:
+    """A file lines are appended to, kept open between appends (opening it for every line
+    cost more than writing it); closed when `close` is called or the owner is gone."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = -1
+        self._closer: weakref.finalize[[int], AppendFile] | None = None
+
+    def append(self, payload: bytes, durable: bool = False) -> None:
+        """Write `payload` at the end: in the page cache (a kill of this process keeps
+        it); with `durable`, on the disk too (a power cut keeps it)."""
+        if self._closer is None:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._closer = weakref.finalize(self, os.close, self._fd)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        if durable:
+            os.fsync(self._fd)
+
+    def close(self) -> None:
+        """Close it (the next append opens the file again: a replaced one, say)."""
+        if self._closer is not None:
+            self._closer()  # closes the descriptor once
+            self._closer = None
