@@ -207,10 +207,7 @@ async def crashed_app(app: WalkApp) -> None:
         if isinstance(source, RunnerSource):
             # The journal keeps its file open between writes; nothing public closes it
             # without also writing the snapshot a crash would never have written.
-            handle = source.journal._handle
-            if handle is not None:
-                handle.close()
-                source.journal._handle = None
+            source.journal._file.close()
             for planner in source.planners:
                 planner.close()  # the chart worker process: the OS would end it too
 

@@ -9,17 +9,16 @@ the two leaves a note to re-read that file, never a silent difference.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from collections.abc import Callable, Collection, Iterable
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from bot.scheduling.index import NudgeIndex
 from bot.storage import DataDir, ScheduleKey
-from bot.storage.atomic import atomic_write_bytes
+from bot.storage.atomic import AppendFile, atomic_write_bytes
 
 # Reads the given runners' schedules from their files (None: no such runner).
 KeysReader = Callable[[Collection[int]], Iterable[tuple[int, ScheduleKey | None]]]
@@ -81,7 +80,7 @@ class IndexJournal:
         self.snapshot_path = data.schedule_snapshot
         self.journal_path = data.schedule_journal
         self._lock = threading.Lock()
-        self._handle: IO[str] | None = None
+        self._file = AppendFile(self.journal_path)
         # Whether the journal holds anything the snapshot does not: rewriting a 4 MB
         # snapshot with fsync costs most of a second at 100k runners, so only then.
         self.dirty = False
@@ -91,13 +90,8 @@ class IndexJournal:
     def before_commit(self, user_id: int) -> None:
         """Note the runner durably before their file changes."""
         with self._lock:
-            if self._handle is None:
-                self.data.root.mkdir(parents=True, exist_ok=True)
-                self._handle = open(self.journal_path, "a", encoding="ascii")  # noqa: SIM115
             self.dirty = True
-            self._handle.write(f"{user_id}\n")
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
+            self._file.append(f"{user_id}\n".encode(), durable=True)
 
     def after_commit(self, user_id: int, key: ScheduleKey | None) -> None:
         """The change is on disk: update the in-memory index."""
@@ -158,9 +152,7 @@ class IndexJournal:
             data = _to_columns(self.index.items())
             # orjson: a third of json's time both ways on 100,000 runners' columns.
             atomic_write_bytes(self.snapshot_path, orjson.dumps(data))
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
+            self._file.close()  # the journal is replaced: the next note opens the new one
             atomic_write_bytes(self.journal_path, b"")
             self.dirty = False
 

@@ -62,6 +62,7 @@ class AppendFile:
         """Write `payload` at the end: in the page cache (a kill of this process keeps
         it); with `durable`, on the disk too (a power cut keeps it)."""
         if self._closer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             self._closer = weakref.finalize(self, os.close, self._fd)
         view = memoryview(payload)
