@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from telegram import Update
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 
 from bot import texts
 from bot.context import clock_from
@@ -318,6 +318,50 @@ async def test_nudges_survive_an_outage_and_are_never_resent_blindly(tmp_path: P
     assert source.delivery.counts[Outcome.UNKNOWN] == 1
     for uid in (1, 2, 3):
         assert stored(tmp_path, uid)[1].sent["daily"] == date(2026, 11, 26)
+    await stopped_app(app)
+
+
+class WriteFails(RecordingRequest):
+    """Once armed, the next sendMessage to `chat` fails while its request is being written
+    (a broken pipe, a write timeout): Telegram never got the whole request."""
+
+    def __init__(self, chat: int, error: type[httpx.TransportError]) -> None:
+        super().__init__()
+        self.chat, self.error, self.failed = chat, error, True
+
+    async def do_request(
+        self, url: str, method: str, request_data: Any = None, *a: Any, **k: Any
+    ) -> tuple[int, bytes]:
+        params = request_data.parameters if request_data else {}
+        if url.endswith("/sendMessage") and params.get("chat_id") == self.chat and not self.failed:
+            self.failed = True
+            raise NetworkError(f"httpx.{self.error.__name__}") from self.error("write failed")
+        return await super().do_request(url, method, request_data, *a, **k)
+
+
+@pytest.mark.parametrize("error", [httpx.WriteError, httpx.WriteTimeout])
+async def test_a_nudge_whose_request_was_never_written_is_sent_again(
+    tmp_path: Path, error: type[httpx.TransportError]
+) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 17, 0))
+    request = WriteFails(chat=1, error=error)
+
+    async def sleep(seconds: float) -> None:
+        return None
+
+    app, _ = await started_app(tmp_path, clock, request=request, rate_limiter=False, sleep=sleep)
+    await join(app, request, 1)
+    scheduler = app.services.scheduler
+    await scheduler.tick(app.bot)
+    request.failed = False  # armed: the nudge's first request fails
+    clock.now = utc(2026, 11, 26, 19, 0)  # the default nudge time
+    await scheduler.tick(app.bot)
+    assert request.failed
+    checkins = [c for c in request.calls if c.method == "sendMessage" and "Check-in" in c.text]
+    assert [c.chat_id for c in checkins] == [1]  # sent once, not lost as "unknown"
+    source = scheduler.sources[0]
+    assert isinstance(source, RunnerSource)
+    assert source.delivery.counts[Outcome.UNKNOWN] == 0
     await stopped_app(app)
 
 

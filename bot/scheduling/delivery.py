@@ -24,9 +24,14 @@ logger = logging.getLogger("walkcoach.schedule")
 Sleep = Callable[[float], Awaitable[None]]
 # A 429 longer than this is not waited out in the tick: the item is retried next minute.
 LONGEST_WAIT_S = 5.0
-# PTB's request chains the HTTP client's (httpx) error as the cause; these are raised
-# before a byte of the request left: safe to send again. (By name: httpx is PTB's.)
-NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
+# PTB's request chains the HTTP client's (httpx) error as the cause; these prove Telegram
+# never got the whole request (safe to send again): the connection never opened, or
+# writing the request failed or timed out part way (an HTTP server acts only on a whole
+# request). A read error or timeout comes after the whole request went out: unknown.
+# (By name: httpx is PTB's.)
+NOT_SENT = frozenset(
+    {"ConnectError", "ConnectTimeout", "PoolTimeout", "WriteError", "WriteTimeout"}
+)
 
 
 class Outcome(Enum):
