@@ -171,9 +171,11 @@ def daily_checkin(
     return _checkins.daily_checkin(steps, profile_of(settings), last_tip_id, pain=pain, now=now)
 
 
-def steps_total(tx: UserTx, report: DaySteps, now: datetime) -> tuple[DaySteps, int | None]:
-    """A step report as the day's total ('+1500 steps' adds), and the count before."""
-    return _checkins.steps_update(report, history_for(tx, now))
+def steps_total(tx: UserTx, report: DaySteps) -> tuple[DaySteps, int | None]:
+    """A step report as the day's total ('+1500 steps' adds), and the count before.
+    Only that day's activities are read (the day may be older than the rules' window)."""
+    day = History.of(s.activity for s in tx.activities_on(report.day))
+    return _checkins.steps_update(report, day)
 
 
 def logged(

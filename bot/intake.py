@@ -12,6 +12,9 @@ One file, `<data>/updates-journal.jsonl`, one JSON object a line:
                                                    the runner's file is
     {"o": 17}                                      the runner's file is written: the
                                                    prepared replies are owed
+    {"t": 17, "n": 2}                              reply 2 is being sent (-1: its try
+                                                   surely failed); a restart marks it
+                                                   "sent again" when it resends it
     {"s": 17, "n": 2}                              the first 2 owed replies went out
 
 A reply that could not be sent after its log was stored stays owed (the outbox) and is
@@ -117,6 +120,9 @@ class Owed:
     # runner blocked the bot: the group line then carries the details itself).
     fallback: Reply | None = None
     refused: bool = False
+    # The reply whose request may have reached Telegram with no answer back (a kill or a
+    # timeout mid-send): sent again, it says so. -1: none.
+    tried: int = -1
 
     def chat_of(self, index: int) -> int:
         """Where reply `index` goes."""
@@ -144,6 +150,8 @@ class Owed:
             out["fb"] = reply_to_json(self.fallback)
         if self.refused:
             out["r"] = True
+        if self.tried >= 0:
+            out["tried"] = self.tried
         return out
 
 
@@ -154,6 +162,7 @@ def _owed(update_id: int, line: dict[str, Any]) -> Owed:
     owed = Owed(update_id, int(line["chat"]), replies, bool(line.get("rk")), chats=chats)
     owed.fallback, owed.refused = fallback, bool(line.get("r"))
     owed.sent = int(line.get("n", 0))
+    owed.tried = int(line.get("tried", -1))
     return owed
 
 
@@ -181,7 +190,15 @@ class _State:
         elif "d" in line:
             self.pending.pop(int(line["d"]), None)
             self.prepared.pop(int(line["d"]), None)
-        elif "p" in line:
+        elif "seen" in line:
+            for update_id in line["seen"]:
+                self.see(int(update_id))
+        else:
+            self._apply_reply(line)
+
+    def _apply_reply(self, line: dict[str, Any]) -> None:
+        """A line about an update's replies: prepared, owed, trying one, sent."""
+        if "p" in line:
             self.prepared[int(line["p"])] = _owed(int(line["p"]), line)
         elif "o" in line:
             update_id = int(line["o"])
@@ -197,9 +214,10 @@ class _State:
                 found.refused = found.refused or bool(line.get("r"))
                 if found.sent >= len(found.replies):
                     del self.owed[found.update_id]
-        elif "seen" in line:
-            for update_id in line["seen"]:
-                self.see(int(update_id))
+        elif "t" in line:
+            trying = self.owed.get(int(line["t"]))
+            if trying is not None:
+                trying.tried = int(line["n"])
 
 
 class UpdateJournal:
@@ -299,6 +317,15 @@ class UpdateJournal:
         """Replies prepared for the update by a run that died before noting them owed."""
         with self._lock:
             return self._state.prepared.get(update_id)
+
+    def trying(self, update_id: int, index: int) -> None:
+        """Reply `index` of the update is about to be sent (-1: that try surely failed).
+        No fsync: a kill keeps it, and only the wording of a resend depends on it."""
+        line = {"t": update_id, "n": index}
+        with self._lock:
+            if update_id in self._state.owed:
+                self._append([line], False)
+                self._state.apply(line)
 
     def sent(self, update_id: int, count: int, refused: bool = False) -> None:
         """The first `count` owed replies of the update went out (or were dropped:

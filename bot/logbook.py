@@ -115,7 +115,7 @@ def log_report(
     """
     original, was = report, None
     if isinstance(report, DaySteps):
-        report, was = coaching.steps_total(tx, report, now)
+        report, was = coaching.steps_total(tx, report)
         error = coaching.check_report(report, now, settings.units)
         if error:
             return Reply(error.message)

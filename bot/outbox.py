@@ -1,16 +1,17 @@
 """Owed replies: sent after their update's effect is stored, retried until delivered.
 
 A reply that fails for a reason that passes (a 5xx, a timeout, a reset, a 429) stays
-owed and is sent again on the next minute tick; one that can never go out (the runner
+owed and is sent again by the outbox job seconds later; one that can never go out (the runner
 blocked the bot, the chat is gone) is dropped with a log line. A timeout after the
 request went out may mean the runner sees a reply twice: replies are at-least-once, the
-stored effect is exactly once.
+stored effect is exactly once; such a reply, sent again, says so (`texts.SENT_AGAIN`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -18,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from bot import texts
 from bot.intake import Owed, UpdateJournal
 from bot.replies import Reply
-from bot.sending import send_to
+from bot.sending import send_to, surely_not_sent
 from bot.storage import UserTx
 
 logger = logging.getLogger("walkcoach.outbox")
@@ -70,10 +71,21 @@ async def deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
         journal.in_flight.discard(owed.update_id)
 
 
+def _as_sent_again(reply: Reply) -> Reply:
+    """A reply whose first try may have reached the runner: said to be a resend, so a
+    "Logged: ..." seen twice is not read as a run logged twice."""
+    if reply.document is not None or not reply.text:
+        return reply
+    return replace(reply, text=f"{reply.text}\n\n{texts.SENT_AGAIN}")
+
+
 async def _deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
     while owed.sent < len(owed.replies):
         reply, chat = owed.reply_at(owed.sent), owed.chat_of(owed.sent)
         first = owed.sent == 0
+        if owed.tried == owed.sent:
+            reply = _as_sent_again(reply)
+        journal.trying(owed.update_id, owed.sent)
         try:
             await send_to(bot, chat, [reply], owed.remove_keyboard and first)
         except (Forbidden, BadRequest) as exc:
@@ -91,6 +103,8 @@ async def _deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
                 owed.sent += 1
             owed.refused = owed.refused or owed.sent < len(owed.replies)
         except (NetworkError, RetryAfter) as exc:
+            if isinstance(exc, RetryAfter) or surely_not_sent(exc):
+                journal.trying(owed.update_id, -1)  # it never reached Telegram
             logger.warning(
                 "reply owed, retried later: update_id=%s chat_id=%s: %s",
                 owed.update_id,

@@ -13,8 +13,25 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from telegram.error import NetworkError
 
 from bot.replies import Keyboard, Reply
+
+# PTB's request chains the HTTP client's (httpx) error as the cause; these prove Telegram
+# never got the whole request (safe to send again): the connection never opened, or
+# writing the request failed or timed out part way (an HTTP server acts only on a whole
+# request). A read error or timeout comes after the whole request went out: unknown.
+# (By name: httpx is PTB's.)
+NOT_SENT = frozenset(
+    {"ConnectError", "ConnectTimeout", "PoolTimeout", "WriteError", "WriteTimeout"}
+)
+
+
+def surely_not_sent(exc: NetworkError) -> bool:
+    """Whether a network error proves the message did not go out: Telegram answered with
+    an error status (no httpx cause), or the request never reached it whole."""
+    cause = exc.__cause__
+    return cause is None or type(cause).__name__ in NOT_SENT
 
 
 def _markup(

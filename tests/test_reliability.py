@@ -51,6 +51,7 @@ def test_journal_keeps_what_was_not_handled_and_refuses_redeliveries(tmp_path: P
     journal.owe(3)
     journal.prepare(Owed(6, 7, (Reply("three"),)))  # the run died before its file was written
     journal.sent(3, 1)
+    journal.trying(3, 1)  # the kill came while reply 1 was out
     with path.open("ab") as torn:  # a kill in mid-append
         torn.write(b'{"u": 4, "upd')
     again = UpdateJournal(path)
@@ -58,11 +59,19 @@ def test_journal_keeps_what_was_not_handled_and_refuses_redeliveries(tmp_path: P
     assert [u["update_id"] for u in again.pending()] == [2]
     [owed] = again.owed()
     assert (owed.sent, owed.replies[0], owed.replies[1].text) == (1, reply, "two")
+    assert owed.tried == 1  # sent again, it says so
     prepared = again.prepared_for(6)
     assert prepared is not None and prepared.replies == (Reply("three"),)
     # Telegram delivers 1 and 2 again (a kill before the offset was confirmed): not new.
     assert again.receive([text_update(1, 7, "a", 1), text_update(2, 7, "b", 2)]) == []
     assert again.receive([text_update(5, 7, "c", 3)]) == [5]
+    again.close()
+    third = UpdateJournal(path)
+    third.open()  # the file `again` compacted keeps the try
+    assert third.owed()[0].tried == 1
+    third.trying(3, -1)  # that try surely failed: a plain resend
+    third.open()
+    assert third.owed()[0].tried == -1
 
 
 def test_replies_to_two_chats_keep_their_chats_and_fallback_across_a_restart(
@@ -107,11 +116,33 @@ async def test_a_failed_reply_is_owed_and_sent_later_never_apologised(tmp_path: 
     assert len(stored(tmp_path, 5)[2]) == 1
     assert len(app.services.journal.owed()) == 1
     assert app.services.journal.pending() == []  # handled: never processed again
-    await retry_owed(app.bot, app.services.journal)  # the next minute tick
+    await retry_owed(app.bot, app.services.journal)  # the outbox job, seconds later
     sent = [c.text for c in request.calls[before:] if c.method == "sendMessage"]
     assert sent[-1].startswith("Logged: ")
+    assert texts.SENT_AGAIN not in sent[-1]  # the failed try never reached Telegram
     assert app.services.journal.owed() == []
     assert len(stored(tmp_path, 5)[2]) == 1  # stored exactly once
+    await stopped_app(app)
+
+
+async def test_a_reply_that_may_have_arrived_says_so_when_sent_again(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    request = TimingOut(chat=-1)
+    app, _ = await started_app(tmp_path, clock, request=request, rate_limiter=False)
+    runner = Runner(app, request, user_id=5)
+    await runner.say("/start")
+    await runner.say("/cancel")
+    request.chat = 5  # the reply reaches Telegram, its answer never comes back
+    before = len(request.calls)
+    await runner.say("walked 25 min")
+    request.chat = -1
+    assert len(app.services.journal.owed()) == 1
+    await retry_owed(app.bot, app.services.journal)
+    first, again = [c.text for c in request.calls[before:] if c.method == "sendMessage"]
+    assert first.startswith("Logged: walk, 25 min") and texts.SENT_AGAIN not in first
+    assert again == f"{first}\n\n{texts.SENT_AGAIN}"  # the runner may see both
+    assert len(stored(tmp_path, 5)[2]) == 1  # the log holds it once
+    assert app.services.journal.owed() == []
     await stopped_app(app)
 
 

@@ -16,8 +16,7 @@ from bot.clubs.board import digest_text, tip_text
 from bot.clubs.membership import member_weeks, move_club
 from bot.replies import Reply
 from bot.scheduling import MINUTE, Due, RetryLater, wall_minutes
-from bot.scheduling.delivery import surely_not_sent
-from bot.sending import send_to
+from bot.sending import send_to, surely_not_sent
 from bot.storage import Club, ClubKey, ClubTx, Repository
 from bot.storage.records import club_key
 from bot.timezones import local_now

@@ -1,9 +1,10 @@
 """Sending one scheduled message, and what the outcome means.
 
 A send is retried only when it surely did not reach Telegram (Telegram answered with an
-error, or the connection was never made). A send that timed out or lost its connection
-after the request went out may have been delivered: it is not sent again blindly, it is
-counted as UNKNOWN and recorded as sent (a nudge is better missed once than doubled).
+error, or the request never reached it whole: `surely_not_sent`). A send that timed out
+or lost its connection after the request went out may have been delivered: it is not
+sent again blindly, it is counted as UNKNOWN and recorded as sent (a nudge is better
+missed once than doubled).
 """
 
 from __future__ import annotations
@@ -18,20 +19,12 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.replies import Reply
-from bot.sending import send_to
+from bot.sending import send_to, surely_not_sent
 
 logger = logging.getLogger("walkcoach.schedule")
 Sleep = Callable[[float], Awaitable[None]]
 # A 429 longer than this is not waited out in the tick: the item is retried next minute.
 LONGEST_WAIT_S = 5.0
-# PTB's request chains the HTTP client's (httpx) error as the cause; these prove Telegram
-# never got the whole request (safe to send again): the connection never opened, or
-# writing the request failed or timed out part way (an HTTP server acts only on a whole
-# request). A read error or timeout comes after the whole request went out: unknown.
-# (By name: httpx is PTB's.)
-NOT_SENT = frozenset(
-    {"ConnectError", "ConnectTimeout", "PoolTimeout", "WriteError", "WriteTimeout"}
-)
 
 
 class Outcome(Enum):
@@ -42,13 +35,6 @@ class Outcome(Enum):
     FAILED = "failed"  # Telegram refused it (400): sending again would not help
     RETRY = "retry"  # surely not delivered, for a reason that passes: try again later
     UNKNOWN = "unknown"  # the request went out and no answer came back
-
-
-def surely_not_sent(exc: NetworkError) -> bool:
-    """Whether a network error proves the message did not go out: Telegram answered with
-    an error status (no httpx cause), or the connection never opened."""
-    cause = exc.__cause__
-    return cause is None or type(cause).__name__ in NOT_SENT
 
 
 class Delivery:
