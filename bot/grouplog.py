@@ -11,7 +11,7 @@ from telegram import Update, User
 from bot import texts
 from bot.context import WalkContext
 from bot.intake import Owed
-from bot.outbox import owe_and_send
+from bot.outbox import is_logged, owe_and_send
 from bot.replies import Reply
 from bot.storage import UserTx
 
@@ -25,11 +25,6 @@ def display_name(user: User) -> str:
 def deep_link(bot_username: str, chat_id: int) -> str:
     """A link that opens a private chat with the bot."""
     return f"https://t.me/{bot_username}?start=club{abs(chat_id)}"
-
-
-def is_logged(reply: Reply) -> bool:
-    """A reply that says something was stored ('Logged: ...', 'Logged from your FIT...')."""
-    return reply.text.startswith("Logged")
 
 
 GroupLog = Callable[[UserTx], tuple[list[Reply], bool]]

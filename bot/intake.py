@@ -34,7 +34,7 @@ import json
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,20 @@ class Owed:
     def chat_of(self, index: int) -> int:
         """Where reply `index` goes."""
         return self.chats[index] if self.chats else self.chat_id
+
+    def drop(self, chat: int) -> None:
+        """The next reply can never reach `chat`: it and the rest for that chat are
+        skipped; the fallback replaces the last reply if one to another chat is left."""
+        self.sent += 1
+        while self.sent < len(self.replies) and self.chat_of(self.sent) == chat:
+            self.sent += 1
+        self.refused = self.refused or self.sent < len(self.replies)
+
+    def move(self, old: int, new: int) -> None:
+        """A chat moved (a group became a supergroup): its replies go to the new id."""
+        if self.chat_id == old:
+            self.chat_id = new
+        self.chats = tuple(new if c == old else c for c in self.chats)
 
     def reply_at(self, index: int) -> Reply:
         """Reply `index` as it goes out now (the fallback in place of the last one, once
@@ -270,10 +284,15 @@ class UpdateJournal:
         atomic_write_bytes(self.path, b"".join(map(_line, lines)))
         self._lines = len(lines)
 
-    def _append(self, lines: Iterable[dict[str, Any]], durable: bool) -> None:
+    def _record(self, lines: Sequence[dict[str, Any]], durable: bool) -> None:
+        """Append lines, then apply them (only once written: a failed append changes
+        nothing), then compact if it is time: the rewrite is made from the state, so the
+        state must hold these lines first."""
         payload = b"".join(map(_line, lines))
         self._file.append(payload, durable)
-        self._lines += payload.count(b"\n")
+        for line in lines:
+            self._state.apply(line)
+        self._lines += len(lines)
         if self._lines > COMPACT_AFTER:
             self._compact()
 
@@ -285,32 +304,27 @@ class UpdateJournal:
         with self._lock:
             fresh = [u for u in updates if int(u["update_id"]) not in self._state.seen_set]
             if fresh:
-                self._append(({"u": int(u["update_id"]), "update": u} for u in fresh), True)
-            for u in fresh:
-                self._state.apply({"u": int(u["update_id"]), "update": u})
+                self._record([{"u": int(u["update_id"]), "update": u} for u in fresh], True)
             return [int(u["update_id"]) for u in fresh]
 
     def handled(self, update_id: int) -> None:
         """The update's effect is on disk (no fsync: the runner's file already is)."""
         with self._lock:
             if update_id in self._state.pending:
-                self._append([{"d": update_id}], False)
-                self._state.pending.pop(update_id, None)
+                self._record([{"d": update_id}], False)
 
     def prepare(self, owed: Owed) -> None:
         """Replies about to be owed: written just before the runner's file. Not fsynced:
         a kill keeps it (the page cache survives the process); after a power cut the
         replay answers "already logged" instead of the prepared reply."""
         with self._lock:
-            self._append([owed.to_json("p")], False)
-            self._state.apply(owed.to_json("p"))
+            self._record([owed.to_json("p")], False)
 
     def owe(self, update_id: int) -> Owed | None:
         """The runner's file is written: the prepared replies are owed (the update is
         handled). Returns them."""
         with self._lock:
-            self._append([{"o": update_id}], False)
-            self._state.apply({"o": update_id})
+            self._record([{"o": update_id}], False)
             return self._state.owed.get(update_id)
 
     def prepared_for(self, update_id: int) -> Owed | None:
@@ -320,12 +334,14 @@ class UpdateJournal:
 
     def trying(self, update_id: int, index: int) -> None:
         """Reply `index` of the update is about to be sent (-1: that try surely failed).
-        No fsync: a kill keeps it, and only the wording of a resend depends on it."""
-        line = {"t": update_id, "n": index}
+        No fsync: a kill keeps it. Only the wording of a resend depends on it, so a line
+        that cannot be written (a full disk) never stops the send."""
         with self._lock:
             if update_id in self._state.owed:
-                self._append([line], False)
-                self._state.apply(line)
+                try:
+                    self._record([{"t": update_id, "n": index}], False)
+                except OSError as exc:
+                    logger.warning("journal: could not note a send: %s", exc.strerror)
 
     def sent(self, update_id: int, count: int, refused: bool = False) -> None:
         """The first `count` owed replies of the update went out (or were dropped:
@@ -333,8 +349,7 @@ class UpdateJournal:
         line = {"s": update_id, "n": count, **({"r": True} if refused else {})}
         with self._lock:
             if update_id in self._state.owed:
-                self._append([line], False)
-                self._state.apply(line)
+                self._record([line], False)
 
     # ---- what is left ----
 

@@ -10,11 +10,17 @@ stored effect is exactly once; such a reply, sent again, says so (`texts.SENT_AG
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    TelegramError,
+)
 
 from bot import texts
 from bot.intake import Owed, UpdateJournal
@@ -71,50 +77,107 @@ async def deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
         journal.in_flight.discard(owed.update_id)
 
 
+# Telegram's longest message text and photo caption.
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+
+
+def surely_failed(exc: TelegramError) -> bool:
+    """Whether a failed request surely had no effect: Telegram answered with an error,
+    or the request never reached it whole."""
+    if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+        return surely_not_sent(exc)
+    return True  # an answer: 400, 403, 429, a migrated chat
+
+
+async def edit_owed(
+    journal: UpdateJournal, owed: Owed, edit: Callable[[], Awaitable[object]]
+) -> bool:
+    """Deliver an owed update's replies by editing a message the runner already has (a
+    zip import's progress becomes its summary); False when the edit failed and the
+    replies stay owed (the outbox sends them as messages, said to be a resend if the
+    edit may have landed). Held in flight meanwhile: never sent twice at once."""
+    if owed.update_id in journal.in_flight:
+        return False
+    journal.in_flight.add(owed.update_id)
+    journal.trying(owed.update_id, 0)
+    try:
+        await edit()
+    except TelegramError as exc:
+        if surely_failed(exc):
+            journal.trying(owed.update_id, -1)
+        logger.info("edit in place of a reply failed: %s", type(exc).__name__)
+        return False
+    finally:
+        journal.in_flight.discard(owed.update_id)
+    journal.sent(owed.update_id, len(owed.replies))
+    return True
+
+
+def is_logged(reply: Reply) -> bool:
+    """A reply that says something was stored ('Logged: ...', 'Logged from your FIT...')."""
+    return reply.text.startswith("Logged")
+
+
 def _as_sent_again(reply: Reply) -> Reply:
-    """A reply whose first try may have reached the runner: said to be a resend, so a
-    "Logged: ..." seen twice is not read as a run logged twice."""
-    if reply.document is not None or not reply.text:
+    """A reply whose last try may have reached the runner, saying it is a resend (so a
+    "Logged: ..." seen twice is not read as a run logged twice); as it was when the note
+    would not fit, or for a file."""
+    note = texts.SENT_AGAIN_LOGGED if is_logged(reply) else texts.SENT_AGAIN
+    text = f"{reply.text}\n\n{note}"
+    limit = CAPTION_LIMIT if reply.photo is not None else TEXT_LIMIT
+    if reply.document is not None or not reply.text or len(text) > limit:
         return reply
-    return replace(reply, text=f"{reply.text}\n\n{texts.SENT_AGAIN}")
+    return replace(reply, text=text)
 
 
 async def _deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
     while owed.sent < len(owed.replies):
-        reply, chat = owed.reply_at(owed.sent), owed.chat_of(owed.sent)
-        first = owed.sent == 0
-        if owed.tried == owed.sent:
-            reply = _as_sent_again(reply)
-        journal.trying(owed.update_id, owed.sent)
-        try:
-            await send_to(bot, chat, [reply], owed.remove_keyboard and first)
-        except (Forbidden, BadRequest) as exc:
-            # It can never go out (blocked, chat gone): owed no longer, nor the rest
-            # for that chat; another chat's replies still go (the fallback in place of
-            # the last one).
-            logger.info(
-                "reply dropped: update_id=%s chat_id=%s: %s",
-                owed.update_id,
-                chat,
-                type(exc).__name__,
-            )
-            owed.sent += 1
-            while owed.sent < len(owed.replies) and owed.chat_of(owed.sent) == chat:
-                owed.sent += 1
-            owed.refused = owed.refused or owed.sent < len(owed.replies)
-        except (NetworkError, RetryAfter) as exc:
-            if isinstance(exc, RetryAfter) or surely_not_sent(exc):
-                journal.trying(owed.update_id, -1)  # it never reached Telegram
-            logger.warning(
-                "reply owed, retried later: update_id=%s chat_id=%s: %s",
-                owed.update_id,
-                chat,
-                type(exc).__name__,
-            )
+        if not await _send_next(bot, journal, owed):
             return False
-        else:
-            owed.sent += 1
         journal.sent(owed.update_id, owed.sent, owed.refused)
+    return True
+
+
+async def _send_next(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
+    """Send the next owed reply, or drop it (and the rest for its chat) when it can never
+    go out; False when it stays owed."""
+    index = owed.sent
+    reply, chat = owed.reply_at(index), owed.chat_of(index)
+    # A try that may have reached the runner stays noted until the reply is sent: a
+    # later try that surely failed (a 502 during the outage) does not clear it.
+    again = owed.tried == index
+    if again:
+        reply = _as_sent_again(reply)
+    else:
+        journal.trying(owed.update_id, index)
+    try:
+        await send_to(bot, chat, [reply], owed.remove_keyboard and index == 0)
+    except (Forbidden, BadRequest) as exc:
+        # It can never go out (blocked, chat gone): owed no longer, nor the rest for
+        # that chat; another chat's replies still go (the fallback in place of the last).
+        logger.info(
+            "reply dropped: update_id=%s chat_id=%s: %s", owed.update_id, chat, type(exc).__name__
+        )
+        owed.drop(chat)
+        return True
+    except ChatMigrated as exc:
+        # The group became a supergroup: its replies go there, at the next try (Telegram
+        # answered: this one surely did not go out).
+        owed.move(chat, exc.new_chat_id)
+        if not again:
+            journal.trying(owed.update_id, -1)
+        return False
+    except TelegramError as exc:  # 5xx, timeouts, resets, 429, and whatever else passes
+        if not again and surely_failed(exc):
+            journal.trying(owed.update_id, -1)  # it never reached Telegram
+        logger.warning(
+            "reply owed, retried later: update_id=%s chat_id=%s: %s",
+            owed.update_id,
+            chat,
+            type(exc).__name__,
+        )
+        return False
+    owed.sent += 1
     return True
 
 

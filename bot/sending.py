@@ -21,7 +21,8 @@ from bot.replies import Keyboard, Reply
 # never got the whole request (safe to send again): the connection never opened, or
 # writing the request failed or timed out part way (an HTTP server acts only on a whole
 # request). A read error or timeout comes after the whole request went out: unknown.
-# (By name: httpx is PTB's.)
+# This holds for HTTP/1.1, PTB's default and what the bot uses (over HTTP/2 a write
+# error can come after the request). By name: httpx is PTB's.
 NOT_SENT = frozenset(
     {"ConnectError", "ConnectTimeout", "PoolTimeout", "WriteError", "WriteTimeout"}
 )

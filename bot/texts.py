@@ -60,8 +60,9 @@ DISK_FULL = "I could not save that: the disk is full; nothing was stored. Please
 SETTING_UNCHANGED = "OK, left as it was. /settings shows them all."
 ALREADY_LOGGED = "Got that one already: it's in your log (see /today)."
 # Under a reply sent again after a try that may have reached the runner (a restart, a
-# timeout): the runner may see it twice, the log holds it once.
-SENT_AGAIN = "(Sent again in case the first try did not reach you: it is stored once.)"
+# timeout): the runner may see it twice; a log confirmation says the log holds it once.
+SENT_AGAIN = "(Sent again in case the first try did not reach you.)"
+SENT_AGAIN_LOGGED = "(Sent again in case the first try did not reach you: it is logged once.)"
 QUESTION_ANSWERED_BY_FILE = "That file has it all, so your /{command} questions are closed."
 CANCELLED = "OK, stopped. Nothing from that question was saved."
 NOTHING_TO_CANCEL = "Nothing to cancel."

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.outbox import retry_owed
-from bot.texts import ALREADY_LOGGED, SENT_AGAIN
+from bot.texts import ALREADY_LOGGED, SENT_AGAIN, SENT_AGAIN_LOGGED
 from bot.workers import Worker
 from tests import trackfiles as tf
 from tests.filekit import USER, FileChat, SharedWorker, file_chat, labels_of, replies
@@ -335,11 +335,35 @@ async def test_a_failed_import_summary_is_sent_later_and_stored_once(chat: FileC
     later = chat.standin.calls[mark:]
     assert [c.method for c in later] == ["sendMessage"]
     assert "Imported 12 from the last 12 weeks: 12 runs, 0 walks." in later[0].text
+    assert "Sent again" not in later[0].text  # both tries surely failed (500s)
     assert journal.owed() == []
     # Telegram delivers the update again: nothing is stored twice.
     again = await chat._process(update)
     assert replies(again).endswith(ALREADY_LOGGED)
     assert len(activities(chat)) == 12
+
+
+async def test_an_import_summary_whose_edit_may_have_landed_says_so(chat: FileChat) -> None:
+    small = tf.history_zip(12, duplicates=0, now=NOW)
+    left = [1]
+
+    def fault(method: str, params: dict[str, Any]) -> str | None:
+        # The summary's edit lands, and its answer is lost: the bot cannot tell.
+        if method == "editMessageText" and "Imported" in str(params.get("text")) and left[0]:
+            left[0] -= 1
+            return "reset_after"
+        return None
+
+    chat.standin.fault = fault
+    calls = await chat._process(chat.standin.document(USER, "export.zip", small))
+    summary = [c.text for c in calls if "Imported 12" in c.text]
+    assert [c.method for c in calls if "Imported 12" in c.text] == [
+        "editMessageText",
+        "sendMessage",
+    ]
+    assert summary[1] == f"{summary[0]}\n\n{SENT_AGAIN}"  # the runner may see both
+    assert len(activities(chat)) == 12
+    assert chat.app.services.journal.owed() == []
 
 
 async def test_an_import_goes_on_when_its_progress_message_fails(chat: FileChat) -> None:
@@ -375,6 +399,6 @@ async def test_a_failed_group_line_for_a_file_is_sent_later(chat: FileChat) -> N
     later = chat.standin.calls[mark:]
     # A drop the bot cannot tell from one after delivery: the resend says so.
     assert [(c.chat_id, c.text) for c in later] == [
-        (GROUP["id"], f"Logged for Ana. Details sent privately.\n\n{SENT_AGAIN}")
+        (GROUP["id"], f"Logged for Ana. Details sent privately.\n\n{SENT_AGAIN_LOGGED}")
     ]
     assert [a["type"] for a in activities(chat)].count("run") == 1

@@ -18,17 +18,18 @@ import httpx
 import pytest
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import ExtBot
 
 from bot import texts
 from bot.context import clock_from
 from bot.intake import Owed, UpdateJournal, clean
-from bot.outbox import retry_owed
+from bot.outbox import deliver, retry_owed
 from bot.processing import PerRunnerProcessor
 from bot.replies import Button, Document, Reply
 from bot.scheduling import Outcome, RunnerSource
 from bot.settings import SettingsError, load_settings
 from tests.flowkit import FakeClock, Runner, crashed_app, started_app, stopped_app, stored
-from tests.offline import FAKE_TOKEN, RecordingRequest, text_update
+from tests.offline import FAKE_API, FAKE_TOKEN, RecordingRequest, text_update
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,11 +140,104 @@ async def test_a_reply_that_may_have_arrived_says_so_when_sent_again(tmp_path: P
     assert len(app.services.journal.owed()) == 1
     await retry_owed(app.bot, app.services.journal)
     first, again = [c.text for c in request.calls[before:] if c.method == "sendMessage"]
-    assert first.startswith("Logged: walk, 25 min") and texts.SENT_AGAIN not in first
-    assert again == f"{first}\n\n{texts.SENT_AGAIN}"  # the runner may see both
+    assert first.startswith("Logged: walk, 25 min") and "Sent again" not in first
+    assert again == f"{first}\n\n{texts.SENT_AGAIN_LOGGED}"  # the runner may see both
     assert len(stored(tmp_path, 5)[2]) == 1  # the log holds it once
     assert app.services.journal.owed() == []
     await stopped_app(app)
+
+
+async def test_a_failed_retry_keeps_the_sent_again_note(tmp_path: Path) -> None:
+    clock = FakeClock(utc(2026, 11, 26, 9, 0))
+    request = TimingOut(chat=-1)
+    app, _ = await started_app(tmp_path, clock, request=request, rate_limiter=False)
+    runner = Runner(app, request, user_id=5)
+    await runner.say("/start")
+    await runner.say("/cancel")
+    request.chat = 5  # the first try may have arrived
+    before = len(request.calls)
+    await runner.say("/cancel")  # not a log: the note says only that it is a resend
+    request.chat = -1
+    request.network_errors[5] = 1  # the retry surely fails (a 502 of the outage)
+    await retry_owed(app.bot, app.services.journal)
+    assert len(app.services.journal.owed()) == 1
+    await retry_owed(app.bot, app.services.journal)
+    said = [c.text for c in request.calls[before:] if c.method == "sendMessage"]
+    marked = f"{texts.NOTHING_TO_CANCEL}\n\n{texts.SENT_AGAIN}"
+    assert said == [texts.NOTHING_TO_CANCEL, marked, marked]  # the 502'd try, then the one
+    await stopped_app(app)
+
+
+def test_a_note_that_would_not_fit_leaves_the_reply_as_it_was(tmp_path: Path) -> None:
+    journal = UpdateJournal(tmp_path / "updates-journal.jsonl")
+    journal.open()
+    long = Reply("Logged: walk, 25 min. " + "x" * 4060)
+    journal.prepare(Owed(3, 7, (long, Reply("Logged: short"))))
+    owed = journal.owe(3)
+    assert owed is not None
+    request = RecordingRequest()
+    owed.tried = 0
+    asyncio.run(_deliver_with(request, journal, owed))
+    assert [c.text for c in request.calls if c.method == "sendMessage"] == [
+        long.text,  # 4,082 characters: the note would pass Telegram's 4,096
+        "Logged: short",
+    ]
+
+
+async def _deliver_with(request: RecordingRequest, journal: UpdateJournal, owed: Owed) -> None:
+    bot = ExtBot(FAKE_TOKEN, base_url=f"{FAKE_API}/bot", request=request)
+    async with bot:
+        assert await deliver(bot, journal, owed)
+
+
+def test_a_reply_owed_to_a_group_that_migrated_goes_to_the_new_group(tmp_path: Path) -> None:
+    journal = UpdateJournal(tmp_path / "updates-journal.jsonl")
+    journal.open()
+    journal.prepare(Owed(4, -400, (Reply("Logged for Ana. Details sent privately."),)))
+    journal.owe(4)
+    journal.prepare(Owed(5, 7, (Reply("Logged: walk, 20 min"),)))  # another runner's
+    journal.owe(5)
+    request = RecordingRequest()
+    upgraded = {
+        "description": "Bad Request: group chat was upgraded to a supergroup chat",
+        "parameters": {"migrate_to_chat_id": -100400},
+    }
+    request.failures[-400] = [(400, upgraded)]
+    asyncio.run(_retry_twice(request, journal))
+    sent = [(c.chat_id, c.text) for c in request.calls if c.method == "sendMessage"]
+    assert sent == [
+        (-400, "Logged for Ana. Details sent privately."),  # answered: upgraded
+        (7, "Logged: walk, 20 min"),  # never stalled behind the group
+        (-100400, "Logged for Ana. Details sent privately."),
+    ]
+    assert journal.owed() == []
+
+
+async def _retry_twice(request: RecordingRequest, journal: UpdateJournal) -> None:
+    bot = ExtBot(FAKE_TOKEN, base_url=f"{FAKE_API}/bot", request=request)
+    async with bot:
+        await retry_owed(bot, journal)  # the group's try: moved; the runner's: sent
+        await retry_owed(bot, journal)  # the group's line, to the supergroup
+
+
+def test_the_journal_keeps_every_line_across_its_compaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "updates-journal.jsonl"
+    journal = UpdateJournal(path)
+    journal.open()
+    monkeypatch.setattr("bot.intake.COMPACT_AFTER", 3)  # every few lines
+    journal.prepare(Owed(1, 7, (Reply("one"), Reply("two"))))
+    journal.owe(1)
+    journal.trying(1, 0)
+    journal.sent(1, 1)
+    journal.trying(1, 1)
+    assert journal.receive([text_update(10, 7, "a", 1), text_update(11, 7, "b", 2)]) == [10, 11]
+    again = UpdateJournal(path)
+    again.open()
+    [owed] = again.owed()
+    assert (owed.sent, owed.tried) == (1, 1)  # reply 0 went out; reply 1 may have
+    assert [u["update_id"] for u in again.pending()] == [10, 11]  # confirmed: never lost
 
 
 async def test_a_replayed_report_is_stored_once(tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ from bot.clubs.board import (
 from bot.clubs.membership import club_of, edit_club, member_weeks
 from bot.context import Callback, WalkContext
 from bot.conversation import Flow
-from bot.grouplog import is_logged, log_in_group
+from bot.grouplog import log_in_group
+from bot.outbox import is_logged
 from bot.replies import Reply
 from bot.storage import Challenge, ChallengeKind, Club, UserTx
 from bot.timezones import parse_clock

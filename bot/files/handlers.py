@@ -31,8 +31,8 @@ from bot.files.importing import (
     zone_of,
 )
 from bot.files.readers import FileProblem
-from bot.grouplog import display_name, is_logged, log_in_group
-from bot.outbox import deliver, prepared_step
+from bot.grouplog import display_name, log_in_group
+from bot.outbox import deliver, edit_owed, is_logged, prepared_step
 from bot.replies import Reply
 from bot.storage import UserTx
 from coach_rules.tracks import FileActivity
@@ -190,9 +190,10 @@ async def _finish(context: WalkContext, update_id: int, progress: Message | None
     owed = await asyncio.to_thread(journal.owe, update_id)
     if owed is None:
         return
-    if progress is not None and await _edit(progress, owed.replies[0].text):
-        journal.sent(update_id, len(owed.replies))
-        return
+    if progress is not None:
+        text = owed.replies[0].text
+        if await edit_owed(journal, owed, lambda: progress.edit_text(text)):
+            return
     await deliver(context.bot, journal, owed)
 
 
