@@ -120,19 +120,25 @@ async def test_a_failed_reply_is_owed_and_sent_later_never_apologised(tmp_path: 
     await retry_owed(app.bot, app.services.journal)  # the outbox job, seconds later
     sent = [c.text for c in request.calls[before:] if c.method == "sendMessage"]
     assert sent[-1].startswith("Logged: ")
-    assert texts.SENT_AGAIN not in sent[-1]  # the failed try never reached Telegram
+    assert "Sent again" not in sent[-1]  # the failed try never reached Telegram
     assert app.services.journal.owed() == []
     assert len(stored(tmp_path, 5)[2]) == 1  # stored exactly once
     await stopped_app(app)
 
 
-async def test_a_reply_that_may_have_arrived_says_so_when_sent_again(tmp_path: Path) -> None:
+async def _set_up_runner_5(tmp_path: Path) -> tuple[Any, TimingOut, Runner]:
+    """Runner 5, set up, on a request that can lose answers (`request.chat = 5`)."""
     clock = FakeClock(utc(2026, 11, 26, 9, 0))
     request = TimingOut(chat=-1)
     app, _ = await started_app(tmp_path, clock, request=request, rate_limiter=False)
     runner = Runner(app, request, user_id=5)
     await runner.say("/start")
     await runner.say("/cancel")
+    return app, request, runner
+
+
+async def test_a_reply_that_may_have_arrived_says_so_when_sent_again(tmp_path: Path) -> None:
+    app, request, runner = await _set_up_runner_5(tmp_path)
     request.chat = 5  # the reply reaches Telegram, its answer never comes back
     before = len(request.calls)
     await runner.say("walked 25 min")
@@ -148,12 +154,7 @@ async def test_a_reply_that_may_have_arrived_says_so_when_sent_again(tmp_path: P
 
 
 async def test_a_failed_retry_keeps_the_sent_again_note(tmp_path: Path) -> None:
-    clock = FakeClock(utc(2026, 11, 26, 9, 0))
-    request = TimingOut(chat=-1)
-    app, _ = await started_app(tmp_path, clock, request=request, rate_limiter=False)
-    runner = Runner(app, request, user_id=5)
-    await runner.say("/start")
-    await runner.say("/cancel")
+    app, request, runner = await _set_up_runner_5(tmp_path)
     request.chat = 5  # the first try may have arrived
     before = len(request.calls)
     await runner.say("/cancel")  # not a log: the note says only that it is a resend
