@@ -73,10 +73,12 @@ class UserSettings:
         return cls(**known)
 
     def to_doc(self) -> dict[str, Any]:
-        """The JSON document for this record."""
-        doc = asdict(self)
+        """The JSON document for this record (field by field: `asdict`'s deep copy cost
+        more than the rest of a settings write)."""
+        doc = {name: getattr(self, name) for name in self.__dataclass_fields__}
         doc["units"] = self.units.value
         doc["nudge_paused_until"] = _iso(self.nudge_paused_until)
+        doc["clubs"], doc["chosen"] = list(self.clubs), list(self.chosen)
         return doc
 
 
@@ -102,8 +104,12 @@ def prescription_to_doc(prescription: Prescription) -> dict[str, Any]:
             }
             for a in prescription.items
         ],
-        "tip": asdict(prescription.tip) if prescription.tip else None,
+        "tip": _tip_doc(prescription.tip) if prescription.tip else None,
     }
+
+
+def _tip_doc(tip: Tip) -> dict[str, Any]:
+    return {"id": tip.id, "text": tip.text, "sources": list(tip.sources)}
 
 
 def prescription_from_doc(doc: dict[str, Any]) -> Prescription:
