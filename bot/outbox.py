@@ -1,10 +1,10 @@
 """Owed replies: sent after their update's effect is stored, retried until delivered.
 
 A reply that fails for a reason that passes (a 5xx, a timeout, a reset, a 429) stays
-owed and is sent again by the outbox job seconds later; one that can never go out (the runner
-blocked the bot, the chat is gone) is dropped with a log line. A timeout after the
-request went out may mean the runner sees a reply twice: replies are at-least-once, the
-stored effect is exactly once; such a reply, sent again, says so (`texts.SENT_AGAIN`).
+owed and is sent again by the outbox job seconds later; one that can never go out (the
+runner blocked the bot, the chat is gone) is dropped with a log line. A timeout after
+the request went out may mean the runner sees a reply twice: replies are at-least-once,
+the stored effect is exactly once; such a reply, sent again, says so (`texts.SENT_AGAIN`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
-    NetworkError,
     TelegramError,
 )
 
 from bot import texts
 from bot.intake import Owed, UpdateJournal
 from bot.replies import Reply
-from bot.sending import send_to, surely_not_sent
+from bot.sending import send_to, surely_failed
 from bot.storage import UserTx
 
 logger = logging.getLogger("walkcoach.outbox")
@@ -79,14 +78,6 @@ async def deliver(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
 
 # Telegram's longest message text and photo caption.
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
-
-
-def surely_failed(exc: TelegramError) -> bool:
-    """Whether a failed request surely had no effect: Telegram answered with an error,
-    or the request never reached it whole."""
-    if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
-        return surely_not_sent(exc)
-    return True  # an answer: 400, 403, 429, a migrated chat
 
 
 async def edit_owed(
@@ -160,14 +151,9 @@ async def _send_next(bot: Bot, journal: UpdateJournal, owed: Owed) -> bool:
         )
         owed.drop(chat)
         return True
-    except ChatMigrated as exc:
-        # The group became a supergroup: its replies go there, at the next try (Telegram
-        # answered: this one surely did not go out).
-        owed.move(chat, exc.new_chat_id)
-        if not again:
-            journal.trying(owed.update_id, -1)
-        return False
     except TelegramError as exc:  # 5xx, timeouts, resets, 429, and whatever else passes
+        if isinstance(exc, ChatMigrated):
+            owed.move(chat, exc.new_chat_id)  # a supergroup now: the next try goes there
         if not again and surely_failed(exc):
             journal.trying(owed.update_id, -1)  # it never reached Telegram
         logger.warning(

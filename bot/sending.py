@@ -13,7 +13,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.error import NetworkError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.replies import Keyboard, Reply
 
@@ -33,6 +33,14 @@ def surely_not_sent(exc: NetworkError) -> bool:
     an error status (no httpx cause), or the request never reached it whole."""
     cause = exc.__cause__
     return cause is None or type(cause).__name__ in NOT_SENT
+
+
+def surely_failed(exc: TelegramError) -> bool:
+    """Whether any failed request surely had no effect: Telegram answered with an error
+    (400, 403, 429, a migrated chat), or the request never reached it whole."""
+    if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+        return surely_not_sent(exc)
+    return True
 
 
 def _markup(
