@@ -658,3 +658,82 @@ async def test_a_restart_never_resends_what_telegram_answered(tmp_path: Path) ->
         assert state.last_prescription is not None  # what the check-in changes, kept
         assert not [k for k in state.sent if k.startswith("sending:")]
     await stopped_app(app2)
+
+
+def test_the_sent_log_reads_back_what_each_line_said(tmp_path: Path) -> None:
+    from bot.scheduling.sentlog import SentLog
+
+    day = date(2026, 11, 26)
+    log = SentLog(tmp_path / "nudges-sent.log")
+    log.open()
+    log.sending([(1, "daily", day), (2, "daily", day), (3, "daily", day)])
+    log.note(1, "daily", day)  # went out
+    log.release(2, "daily", day)  # surely never left
+    log.close()  # runner 3's send was cut off by a kill
+    again = SentLog(tmp_path / "nudges-sent.log")
+    again.open()
+    assert [again.has(u, "daily", day) for u in (1, 2, 3)] == [True, False, False]
+    assert [again.was_sending(u, "daily", day) for u in (1, 2, 3)] == [False, False, True]
+    # A new day's first line drops the day before yesterday's.
+    again.sending([(4, "daily", day + timedelta(days=2))])
+    assert not again.was_sending(3, "daily", day)
+
+
+async def test_a_nudge_writes_no_runner_file_before_it_goes_out(tmp_path: Path) -> None:
+    """The "sending" note is the sent log's line: a runner's file gets one write per
+    nudge, the sent record after the send."""
+    clock = FakeClock(utc(2026, 11, 26, 17, 0))
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    bot = Runner(app, request, user_id=7)
+    await bot.say("/start")
+    await bot.say("/cancel")
+    scheduler = app.services.scheduler
+    await scheduler.tick(app.bot)
+    log = DataDir(tmp_path).user_file(7).with_suffix(".log")
+    before = log.stat().st_size
+    writes: list[int] = []
+    store = app.services.repo.store
+    real = store.transact
+
+    def counted(user_id: int, fn: Any, durable: bool = True) -> Any:
+        result = real(user_id, fn, durable)
+        writes.append(log.stat().st_size)
+        return result
+
+    store.transact = counted  # type: ignore[method-assign]
+    clock.now = utc(2026, 11, 26, 19, 0)
+    await scheduler.tick(app.bot)
+    assert [c.method for c in request.calls[-1:]] == ["sendMessage"]
+    assert writes[0] == before  # the plan: read only
+    assert writes[-1] > before  # the record
+    assert stored(tmp_path, 7)[1].sent["daily"] == date(2026, 11, 26)
+    assert "7 daily 2026-11-26 sending" in (tmp_path / "nudges-sent.log").read_text()
+    await stopped_app(app)
+
+
+async def test_an_older_versions_sending_note_is_still_a_resend(tmp_path: Path) -> None:
+    """Upgraded mid-fan-out: the note an older version left in the runner's state counts
+    the send as unfinished (sent again, counted) and is cleared."""
+    clock = FakeClock(utc(2026, 11, 26, 17, 0))
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    bot = Runner(app, request, user_id=7)
+    await bot.say("/start")
+    await bot.say("/cancel")
+
+    def noted(tx: Any) -> None:
+        state = tx.state()
+        state.sent["sending:daily"] = date(2026, 11, 26)
+        tx.put_state(state)
+
+    await app.services.repo.transact(7, noted)
+    scheduler = app.services.scheduler
+    clock.now = utc(2026, 11, 26, 19, 0)
+    await scheduler.tick(app.bot)
+    runners = scheduler.sources[0]
+    assert isinstance(runners, RunnerSource)
+    assert runners.resent == 1
+    assert [c.text.splitlines()[0] for c in request.calls if c.method == "sendMessage"][-1]
+    state = stored(tmp_path, 7)[1]
+    assert state.sent["daily"] == date(2026, 11, 26)
+    assert "sending:daily" not in state.sent
+    await stopped_app(app)

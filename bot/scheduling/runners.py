@@ -79,7 +79,9 @@ def _mark_blocked(tx: UserTx) -> None:
 
 
 def sending_key(kind: str) -> str:
-    """The sent-record noting a send of `kind` was about to go out (cleared once it did)."""
+    """Where an older version noted, in the runner's state, that a send of `kind` was
+    about to go out (the sent log notes it now: a runner's file is not written before a
+    send). Still read, so an upgrade mid-fan-out loses and doubles nothing."""
     return f"sending:{kind}"
 
 
@@ -90,13 +92,6 @@ def _record(tx: UserTx, item: Planned) -> None:
     if item.on_sent is not None:
         item.on_sent(state)
     tx.put_state(state)
-
-
-def _release(tx: UserTx, item: Planned) -> None:
-    """Surely not sent: the next try may send it."""
-    state = tx.state()
-    if state.sent.pop(sending_key(item.kind), None) is not None:
-        tx.put_state(state)
 
 
 class RunnerSource:
@@ -150,13 +145,14 @@ class RunnerSource:
             return []
         state = tx.state()
         planned = []
+        log, user_id, today = self.sent_log, settings.user_id, now.date()
         for planner in self.planners:
-            if planner.slot != slot or state.sent.get(planner.kind) == now.date():
+            if planner.slot != slot or state.sent.get(planner.kind) == today:
                 continue
-            note = state.sent.pop(sending_key(planner.kind), None)
-            if note is not None:
-                tx.put_state(state)  # noted again below if it is planned again
-            if note == now.date() and self.sent_log.has(settings.user_id, planner.kind, now.date()):
+            old_note = state.sent.pop(sending_key(planner.kind), None)
+            if old_note is not None:
+                tx.put_state(state)  # an older version's note: the sent log keeps it now
+            if log.has(user_id, planner.kind, today):
                 # A run died after Telegram answered and before the record: it went out.
                 # Recorded now (with what it changes), not sent again.
                 item = planner.plan(tx, settings, state, now)
@@ -166,7 +162,7 @@ class RunnerSource:
                 tx.put_state(state)
                 self.recovered += 1
                 continue
-            if note == now.date():
+            if old_note == today or log.was_sending(user_id, planner.kind, today):
                 # A run died between the plan and Telegram's answer: the message may or
                 # may not have gone out. Planned again: never lost; doubled only when the
                 # kill fell after the request left and before the sent log's line (the
@@ -180,22 +176,26 @@ class RunnerSource:
             item = planner.plan(tx, settings, state, now)
             if item is not None:
                 planned.append(item)
-        if planned:
-            # Noted in the same write as the plan: whatever happens next, it is known
-            # that the send may have started.
-            state = tx.state()
-            for item in planned:
-                state.sent[sending_key(item.kind)] = item.local_date
-            tx.put_state(state)
         return planned
 
     async def _plan_batch(self, dues: list[Due]) -> list[list[Planned] | Exception | None]:
         work = [(d.target, functools.partial(self._plan_one, due=d)) for d in dues]
         plans = await self.repo.transact_each(work, durable=False)
-        if any(isinstance(p, list) and p for p in plans):
-            # The batch's "sending" notes are made durable together, before any send.
-            await asyncio.to_thread(self.repo.sync)
+        sending = [
+            (item.user_id, item.kind, item.local_date)
+            for plan in plans
+            if isinstance(plan, list)
+            for item in plan
+        ]
+        if sending:
+            # Before any send, one durable commit for the batch: what the plans wrote
+            # (a recovered record, an older note cleared) and the "sending" lines.
+            await asyncio.to_thread(self._commit_sending, sending)
         return plans
+
+    def _commit_sending(self, sending: list[tuple[int, str, date]]) -> None:
+        self.repo.sync()
+        self.sent_log.sending(sending)
 
     def _plan_one(self, tx: UserTx, due: Due) -> list[Planned]:
         return self.plan(tx, due.slot, due.minute)
@@ -244,4 +244,4 @@ class RunnerSource:
     async def _release(self, planned: Sequence[Planned], first: int) -> None:
         """Items from `first` on surely did not go out: clear their notes."""
         for left in planned[first:]:
-            await self.repo.transact_existing(left.user_id, functools.partial(_release, item=left))
+            self.sent_log.release(left.user_id, left.kind, left.local_date)

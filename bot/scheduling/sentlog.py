@@ -1,16 +1,16 @@
-"""Scheduled messages that went out, noted the moment Telegram answered.
+"""Scheduled messages about to go out, and those that went out.
 
-A runner's sent record is written with its batch (one trip to the worker thread for
-many runners), so a kill in a fan-out found up to a batch of sends with a "sending"
-note and no record; the restart could not tell them from sends that never left, and
-sent them all again (1,466 doubles in 100 kills). A line here, appended without an
-fsync as soon as a send returns (a kill -9 keeps it: the kernel holds the page), tells
-them apart: a restart records those as sent and sends again only the ones this file
-does not name. Only a power cut (these lines lost) or a kill between Telegram's answer
-and the append can still double one.
+Before a batch of sends, a "sending" line per message is appended and the file fsynced
+once (the batch's one durable commit: the runners' own files are not written at all
+before a send). As soon as a send returns, a line says it went out, appended without an
+fsync (a kill -9 keeps it: the kernel holds the page); a send that surely never left
+gets a "released" line. A restart can then tell the three apart: went out (recorded
+now, not sent again), may have gone out (a "sending" line alone: sent again and counted,
+the one window no design closes), or never started (sent as usual).
 
-One line per message: `<user id> <kind> <local date>`. Lines older than the day before
-the newest one are dropped when the file is read and when a new day begins.
+Lines: `<user id> <kind> <local date>` (went out), the same with ` sending` or
+` released`. Lines older than the day before the newest one are dropped when the file is
+read and when a new day begins.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from pathlib import Path
 from bot.storage.atomic import AppendFile, atomic_write_bytes
 
 KEEP = timedelta(days=1)  # a restart catches up at most 2 h: yesterday's lines suffice
+SENDING, RELEASED = "sending", "released"
+Entry = tuple[int, str, date]  # user id, kind, local date
 
 
 class SentLog:
@@ -30,7 +32,8 @@ class SentLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._seen: set[tuple[int, str, date]] = set()
+        self._seen: set[Entry] = set()
+        self._sending: set[Entry] = set()
         self._newest: date | None = None
         self._file = AppendFile(path)
 
@@ -40,42 +43,86 @@ class SentLog:
             raw = self.path.read_text(encoding="ascii", errors="replace")
         except FileNotFoundError:
             raw = ""
-        found = set()
+        seen: set[Entry] = set()
+        sending: set[Entry] = set()
         for line in raw.splitlines():
             parts = line.split()
             try:
-                found.add((int(parts[0]), parts[1], date.fromisoformat(parts[2])))
+                entry = (int(parts[0]), parts[1], date.fromisoformat(parts[2]))
             except (IndexError, ValueError):
                 continue  # a line a kill cut short
+            mark = parts[3] if len(parts) > 3 else ""
+            if mark == SENDING:
+                sending.add(entry)
+            elif mark == RELEASED:
+                sending.discard(entry)
+            else:
+                seen.add(entry)
         with self._lock:
-            self._seen = found
-            self._newest = max((day for _, _, day in found), default=None)
+            self._seen, self._sending = seen, sending - seen
+            self._newest = max((day for _, _, day in seen | sending), default=None)
             self._rewrite()
+
+    def sending(self, entries: list[Entry]) -> None:
+        """These messages are about to go out: noted durably, with one fsync."""
+        if not entries:
+            return
+        with self._lock:
+            self._new_day(max(day for _, _, day in entries))
+            self._sending.update(entries)
+            lines = "".join(_line(entry, SENDING) for entry in entries)
+            self._file.append(lines.encode(), durable=True)
 
     def note(self, user_id: int, kind: str, day: date) -> None:
         """The message went out (or may have: its outcome is unknown)."""
+        entry = (user_id, kind, day)
         with self._lock:
-            if self._newest is None or day > self._newest:
-                self._newest = day
-                self._rewrite()  # a new day: yesterday's lines are enough
-            self._seen.add((user_id, kind, day))
-            self._file.append(f"{user_id} {kind} {day.isoformat()}\n".encode())
+            self._new_day(day)
+            self._seen.add(entry)
+            self._sending.discard(entry)
+            self._file.append(_line(entry).encode())
+
+    def release(self, user_id: int, kind: str, day: date) -> None:
+        """The message surely did not go out: a later try is no resend. No fsync: a line
+        lost to a power cut only counts that try as a possible double."""
+        entry = (user_id, kind, day)
+        with self._lock:
+            if entry in self._sending:
+                self._sending.discard(entry)
+                self._file.append(_line(entry, RELEASED).encode())
 
     def has(self, user_id: int, kind: str, day: date) -> bool:
         """Whether the message of that kind and local day went out to the runner."""
         with self._lock:
             return (user_id, kind, day) in self._seen
 
+    def was_sending(self, user_id: int, kind: str, day: date) -> bool:
+        """Whether a send of it started and its outcome was never noted (a kill)."""
+        with self._lock:
+            return (user_id, kind, day) in self._sending
+
     def close(self) -> None:
         """Close the file (reopened at the next note)."""
         with self._lock:
             self._file.close()
 
+    def _new_day(self, day: date) -> None:
+        if self._newest is None or day > self._newest:
+            self._newest = day
+            self._rewrite()  # a new day: yesterday's lines are enough
+
     def _rewrite(self) -> None:
         if self._newest is not None:
             oldest = self._newest - KEEP
             self._seen = {entry for entry in self._seen if entry[2] >= oldest}
-        lines = [f"{u} {k} {d.isoformat()}\n" for u, k, d in self._seen]
+            self._sending = {entry for entry in self._sending if entry[2] >= oldest}
+        lines = [_line(entry) for entry in self._seen]
+        lines += [_line(entry, SENDING) for entry in self._sending]
         self._file.close()  # the file is replaced: the next note opens the new one
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path, "".join(lines).encode())
+
+
+def _line(entry: Entry, mark: str = "") -> str:
+    user_id, kind, day = entry
+    return f"{user_id} {kind} {day.isoformat()}{' ' + mark if mark else ''}\n"

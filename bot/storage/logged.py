@@ -109,12 +109,20 @@ def apply_record(tables: Tables, record: dict[str, Any]) -> None:
                 table[doc_id] = doc
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+Stamp = tuple[int, int, int]  # a file's (inode, mtime, size): another process's write shows
+
+
+def _stamp(path: Path | str) -> Stamp | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _log_name(path: Path) -> str:
+    # A string, not a Path: with_suffix cost 10 us, and every cache check needs it.
+    return os.path.splitext(path)[0] + ".log"
 
 
 @dataclass
@@ -127,44 +135,56 @@ class Loaded:
     log_records: int
     log_exists: bool
     # Both files' (inode, mtime, size): a write by another process is noticed.
-    stamp: tuple[tuple[int, int, int] | None, tuple[int, int, int] | None]
+    stamp: tuple[Stamp | None, Stamp | None]
     # Parsed values (the store's), by key; dropped with the entry.
     parsed: dict[Any, Any] = field(default_factory=dict)
 
 
 def load(path: Path) -> Loaded | None:
     """The file folded with its log; None when there is no such record."""
-    stamp = (_stamp(path), _stamp(log_path(path)))
-    if stamp[0] is None:
-        return None
     found = _read_pair(path)
     if found is None:
         return None
-    tables, log = found
+    tables, log, stamp = found
     records, valid = read_records(log) if log is not None else ([], 0)
-    if log is None:
-        stamp = (stamp[0], None)
     seq = _replay(tables, records)
     return Loaded(tables, seq, valid, len(records), log is not None, stamp)
 
 
-def _read_pair(path: Path) -> tuple[Tables, bytes | None] | None:
-    """The file parsed and its log's bytes (None: no log); None if there is no file.
+def _read_stamped(name: Path | str) -> tuple[bytes, Stamp] | None:
+    """A file's bytes and the stamp they were read at (fstat: no second path lookup)."""
+    try:
+        fd = os.open(name, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        st = os.fstat(fd)
+        chunks = [os.read(fd, st.st_size + 1)]
+        while chunks[-1]:  # another process may have appended meanwhile
+            chunks.append(os.read(fd, 65536))
+    finally:
+        os.close(fd)
+    return b"".join(chunks), (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _read_pair(
+    path: Path,
+) -> tuple[Tables, bytes | None, tuple[Stamp | None, Stamp | None]] | None:
+    """The file parsed, its log's bytes (None: no log) and both stamps; None if there is
+    no file.
 
     The log is read before the file: a fold in between leaves a newer file whose seq
     skips the records it already holds, so the two always make one whole state.
     """
-    try:
-        with open(log_path(path), "rb") as handle:
-            log: bytes | None = handle.read()
-    except FileNotFoundError:
-        log = None
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
+    log = _read_stamped(_log_name(path))
+    main = _read_stamped(path)
+    if main is None:
         return None
-    return (_loads(raw) if raw else {}), log
+    raw, stamp = main
+    tables = _loads(raw) if raw else {}
+    if log is None:
+        return tables, None, (stamp, None)
+    return tables, log[0], (stamp, log[1])
 
 
 def _replay(tables: Tables, records: list[dict[str, Any]]) -> int:
@@ -183,7 +203,7 @@ def read_tables(path: Path) -> Tables | None:
     found = _read_pair(path)
     if found is None:
         return None
-    tables, log = found
+    tables, log, _ = found
     if log:
         _replay(tables, read_records(log)[0])
     return tables
@@ -272,7 +292,7 @@ class RecordCache:
             entry = self._entries.get(path)
             if entry is not None:
                 self._entries.move_to_end(path)
-        if entry is not None and entry.stamp == (_stamp(path), _stamp(log_path(path))):
+        if entry is not None and entry.stamp == (_stamp(path), _stamp(_log_name(path))):
             return entry
         entry = load(path)
         self.put(path, entry)
@@ -315,8 +335,9 @@ def sweep_folder(folder: Path) -> None:
             (folder / name).unlink(missing_ok=True)
 
 
-def _append(log: Path, entry: Loaded, record: bytes) -> None:
-    """The record at the end of the runner's log, no fsync (the WAL's commit covers it)."""
+def _append(log: Path | str, entry: Loaded, record: bytes) -> Stamp:
+    """The record at the end of the runner's log, no fsync (the WAL's commit covers it);
+    the log's stamp after it."""
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
         if os.fstat(fd).st_size != entry.log_valid:
@@ -324,8 +345,10 @@ def _append(log: Path, entry: Loaded, record: bytes) -> None:
         view = memoryview(record)
         while view:
             view = view[os.write(fd, view) :]
+        st = os.fstat(fd)
     finally:
         os.close(fd)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def replayer(root: Path) -> Callable[[str, bytes], None]:
@@ -344,25 +367,84 @@ def replayer(root: Path) -> Callable[[str, bytes], None]:
     return replay
 
 
+def _net(committed: Tables, dirty: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The documents set or removed that differ from the committed ones (a state put back
+    unchanged writes nothing)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, docs in dirty.items():
+        before = committed.get(name, {})
+        diff = {k: v for k, v in docs.items() if (was := before.get(k)) is not v and was != v}
+        if diff:
+            out[name] = diff
+    return out
+
+
 class LoggedStorage(Storage):
-    """TinyDB storage for one record file and its log; `commit` makes the changes durable."""
+    """TinyDB storage for one record file and its log; `commit` makes the changes durable.
+
+    Two ways in. TinyDB's `read` gets a working copy of every document (its Table
+    operations change documents in place), diffed against the committed state at commit.
+    The store's hot operations use `view` (the state, shared, read only) and `set_doc`,
+    which copies only the table it changes and notes the document: TinyDB's Table rebuilt
+    its whole table (every id to int and back) on each insert, 28 us a write at 50
+    activities, growing with the history, where the copy and the diff of everything cost
+    as much again.
+    """
 
     def __init__(self, path: Path, cache: RecordCache, wal: Callable[[], Wal], name: str) -> None:
-        self.path, self.log, self.cache = path, log_path(path), cache
+        self.path, self.log, self.cache = path, _log_name(path), cache
         self.wal, self.name = wal, name  # the folder's WAL (opened at the first write)
         self.entry: Loaded | None = None
         self.data: Tables | None = None
-        self._read = False
+        self._loaded = False
+        self._whole = False  # TinyDB read it: a full working copy, diffed at commit
+        self._own: set[str] = set()  # tables copied for this transaction
+        self._dirty: dict[str, dict[str, Any]] = {}
+
+    def view(self) -> Tables | None:
+        """The state as this transaction sees it (None: no such record). Read only: its
+        tables and documents may be the committed ones."""
+        if not self._loaded:
+            self._loaded = True
+            self.entry = self.cache.get(self.path)
+            self.data = dict(self.entry.tables) if self.entry else None
+        return self.data
+
+    def committed(self) -> Tables | None:
+        """The state before this transaction (None: a record not made yet)."""
+        self.view()
+        return self.entry.tables if self.entry else None
+
+    def touched(self, tables: frozenset[str]) -> bool:
+        """Whether this transaction may have changed any of these tables."""
+        return self._whole or not tables.isdisjoint(self._dirty)
+
+    def set_doc(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
+        """Set a document (None: remove it); the document is the transaction's from now on."""
+        data = self.view()
+        if data is None:
+            data = self.data = {}
+        if self._whole or table in self._own:
+            rows = data.setdefault(table, {})
+        else:
+            self._own.add(table)
+            rows = data[table] = dict(data.get(table, {}))
+        if doc is None:
+            rows.pop(doc_id, None)
+        else:
+            rows[doc_id] = doc
+        self._dirty.setdefault(table, {})[doc_id] = doc
 
     def read(self) -> Tables | None:
-        if not self._read:
-            self._read = True
-            self.entry = self.cache.get(self.path)
-            self.data = _working(self.entry.tables) if self.entry else None
+        data = self.view()
+        if data is not None and not self._whole:
+            self._whole = True
+            self.data = _working(data)
         return self.data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         self.read()
+        self._whole = True
         self.data = data
 
     def close(self) -> None:
@@ -378,26 +460,35 @@ class LoggedStorage(Storage):
         if self.entry is None:
             self._create(self.data)
             return
-        changes = _changes(self.entry.tables, self.data)
+        committed = self.entry
+        if self._whole:
+            changes = _changes(committed.tables, self.data)
+        else:
+            changes = _net(committed.tables, self._dirty)
         if not changes:
             return
-        seq = self.entry.seq + 1
+        seq = committed.seq + 1
         record = frame(_dumps({"seq": seq, "set": changes}))
         if (
-            self.entry.log_records + 1 >= FOLD_RECORDS
-            or self.entry.log_valid + len(record) > FOLD_BYTES
+            committed.log_records + 1 >= FOLD_RECORDS
+            or committed.log_valid + len(record) > FOLD_BYTES
         ):
-            self._fold(self.data, seq)
+            self._fold(self.data, seq, changes)
             return
-        committed = self.entry
-        self.wal().append(self.name, record, lambda: _append(self.log, committed, record), durable)
+        stamped: list[Stamp] = []
+        self.wal().append(
+            self.name,
+            record,
+            lambda: stamped.append(_append(self.log, committed, record)),
+            durable,
+        )
         entry = Loaded(
             self.data,
             seq,
-            self.entry.log_valid + len(record),
-            self.entry.log_records + 1,
+            committed.log_valid + len(record),
+            committed.log_records + 1,
             True,
-            (self.entry.stamp[0], _stamp(self.log)),
+            (committed.stamp[0], stamped[0]),
         )
         self._keep_parsed(entry, changes)
         self.cache.put(self.path, entry)
@@ -408,21 +499,21 @@ class LoggedStorage(Storage):
         entry.parsed = {k: v for k, v in self.entry.parsed.items() if k not in changed}
 
     def _create(self, data: Tables) -> None:
-        if self.log.exists():  # a deleted runner's leftover must not be replayed
-            self.log.unlink()
-            fsync_dir(self.log.parent)
+        if os.path.exists(self.log):  # a deleted runner's leftover must not be replayed
+            os.unlink(self.log)
+            fsync_dir(self.path.parent)
         # An empty log now: the file's folder fsync below makes its name durable too, so
         # the runner's appends never need one.
-        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(self.log, os.O_WRONLY | os.O_CREAT, 0o644))
-        self._write_file(data, 0)
+        self._write_file(data, 0, {})
 
-    def _fold(self, data: Tables, seq: int) -> None:
-        self._write_file(data, seq)
+    def _fold(self, data: Tables, seq: int, changes: dict[str, dict[str, Any]]) -> None:
+        self._write_file(data, seq, changes)
         if self.entry is not None and self.entry.log_exists:
             os.truncate(self.log, 0)  # its records are at or below the file's seq now
 
-    def _write_file(self, data: Tables, seq: int) -> None:
+    def _write_file(self, data: Tables, seq: int, changes: dict[str, dict[str, Any]]) -> None:
         # Only whole-file writes make temporary files: the folder's leftovers from a killed
         # process are swept before its first one (an append never lists the folder).
         folder = self.path.parent
@@ -435,8 +526,6 @@ class LoggedStorage(Storage):
         log_stamp = _stamp(self.log)
         entry = Loaded(body, seq, 0, 0, log_stamp is not None, (_stamp(self.path), log_stamp))
         if self.entry is not None:
-            entry.parsed = dict(self.entry.parsed)
-            changes = _changes(self.entry.tables, body)
             self._keep_parsed(entry, changes)
         self.cache.put(self.path, entry)
 

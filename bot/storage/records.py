@@ -68,7 +68,7 @@ class UserSettings:
         known["units"] = Units(doc.get("units") or Units.KM.value)
         known["nudge_paused_until"] = _date(doc.get("nudge_paused_until"))
         known["clubs"] = [int(c) for c in doc.get("clubs", [])]
-        # Fresh containers: the document belongs to the store's working copy.
+        # Fresh containers: the document may be the store's committed state, shared.
         known["chosen"] = list(doc.get("chosen", []))
         return cls(**known)
 
@@ -178,12 +178,14 @@ class UserState:
             "draft": asdict(self.draft) if self.draft else None,
             "last_prescription": prescription_to_doc(last) if last else None,
             "last_tip_id": self.last_tip_id,
-            "undo": self.undo,
-            "done_messages": self.done_messages,
+            # Copies: a document becomes the store's committed state, shared by later
+            # transactions, and must not change when this state object does.
+            "undo": [list(ids) for ids in self.undo],
+            "done_messages": list(self.done_messages),
             "followup_on": _iso(self.followup_on),
             "sent": {k: v.isoformat() for k, v in self.sent.items()},
-            "logged_messages": self.logged_messages,
-            "credited": self.credited,
+            "logged_messages": list(self.logged_messages),
+            "credited": list(self.credited),
             "pain": {
                 "note": self.pain.note,
                 "spot": self.pain.spot,

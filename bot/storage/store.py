@@ -58,7 +58,8 @@ _SINGLETON_ID = 1
 @dataclass(frozen=True)
 class StoredActivity:
     """An activity and the id it is stored under (shared by transactions: never change
-    `doc`; activities are only ever added and removed, so a parsed one stays valid)."""
+    `doc`, the store's own document; activities are only ever added and removed, so a
+    parsed one stays valid)."""
 
     id: int
     activity: Activity
@@ -94,6 +95,7 @@ def _key_at(path: Path) -> ScheduleKey | None:
     return _schedule_key(tables) if tables is not None else None
 
 
+_SCHEDULE_TABLES = frozenset({"settings", "state"})
 PARALLEL_FROM = 20_000
 PARALLEL_CHUNK = 5_000
 
@@ -108,12 +110,18 @@ def schedule_keys_in(root: str, user_ids: list[int]) -> list[tuple[int, Schedule
 class UserTx:
     """Typed operations on one runner's file; changes land together when the block ends."""
 
-    def __init__(self, db: TinyDB, storage: LoggedStorage) -> None:
-        self._db, self._storage = db, storage
+    def __init__(self, storage: LoggedStorage) -> None:
+        self._storage = storage
+
+    def _put(self, table: str, doc: dict[str, Any]) -> None:
+        """Upsert a singleton document as TinyDB's upsert would: fields merged over the
+        stored ones (a field a newer version added survives)."""
+        old = self._raw(table)
+        self._storage.set_doc(table, "1", {**old, **doc} if old else doc)
 
     def _raw(self, table: str) -> dict[str, Any] | None:
         """The singleton document of a table as this transaction sees it (read only)."""
-        data = self._storage.read()
+        data = self._storage.view()
         return data.get(table, {}).get("1") if data else None
 
     def settings(self) -> UserSettings | None:
@@ -123,7 +131,7 @@ class UserTx:
 
     def put_settings(self, settings: UserSettings) -> None:
         """Store the runner's settings."""
-        self._db.table("settings").upsert(Document(settings.to_doc(), doc_id=_SINGLETON_ID))
+        self._put("settings", settings.to_doc())
 
     def state(self) -> UserState:
         """Conversation state (empty for a new runner)."""
@@ -132,12 +140,12 @@ class UserTx:
 
     def put_state(self, state: UserState) -> None:
         """Store the conversation state."""
-        self._db.table("state").upsert(Document(state.to_doc(), doc_id=_SINGLETON_ID))
+        self._put("state", state.to_doc())
 
     def schedule_key(self) -> ScheduleKey | None:
         """What the scheduler needs to know about this runner right now (read from the
         documents directly: asked twice per transaction, it must cost nothing)."""
-        return _schedule_key(self._storage.read() or {})
+        return _schedule_key(self._storage.view() or {})
 
     def add_activity(self, activity: Activity, logged_at: datetime) -> int:
         """Store an activity; returns its id, never one used before for this runner.
@@ -146,23 +154,20 @@ class UserTx:
         adding another would reuse its id, and an old Undo button would remove the new
         one. The next id is kept in the runner's file instead, only ever growing.
         """
-        table = self._db.table("activities")
-        meta = self._db.table("meta")
         found = self._raw("meta")
         stored_next = int(found["next_activity_id"]) if found is not None else 1
-        data = self._storage.read()
-        ids = [int(i) for i in (data or {}).get("activities", {})]
-        new_id = max([stored_next, *(i + 1 for i in ids)])
-        table.insert(Document(activity_to_doc(activity, logged_at), doc_id=new_id))
-        meta.upsert(Document({"next_activity_id": new_id + 1}, doc_id=_SINGLETON_ID))
+        activities = (self._storage.view() or {}).get("activities", {})
+        new_id = max(stored_next, max(map(int, activities), default=0) + 1)
+        self._storage.set_doc("activities", str(new_id), activity_to_doc(activity, logged_at))
+        self._put("meta", {"next_activity_id": new_id + 1})
         return new_id
 
     def remove_activities(self, ids: list[int]) -> int:
         """Remove activities by id; returns how many were there."""
-        table = self._db.table("activities")
-        present = [i for i in ids if table.contains(doc_id=i)]
-        if present:
-            table.remove(doc_ids=present)
+        activities = (self._storage.view() or {}).get("activities", {})
+        present = {str(i) for i in ids} & activities.keys()
+        for doc_id in present:
+            self._storage.set_doc("activities", doc_id, None)
         return len(present)
 
     def activities(self, since: date | None = None) -> list[StoredActivity]:
@@ -177,7 +182,7 @@ class UserTx:
         return self._activities("", day.isoformat())
 
     def _activities(self, floor: str, day: str) -> list[StoredActivity]:
-        data = self._storage.read()
+        data = self._storage.view()
         entry = self._storage.entry
         committed = entry.tables.get("activities", {}) if entry else {}
         parsed = entry.parsed if entry else {}
@@ -191,7 +196,7 @@ class UserTx:
             key = ("activities", doc_id)
             found = parsed.get(key)
             if found is None:
-                found = StoredActivity(int(doc_id), activity_from_doc(doc), dict(doc))
+                found = StoredActivity(int(doc_id), activity_from_doc(doc), doc)
                 if doc_id in committed:  # only what is on disk is kept for the next one
                     parsed[key] = found
             out.append(found)
@@ -223,13 +228,12 @@ def open_wal(root: Path) -> Wal:
 
 
 @contextmanager
-def _open_db(
+def _open_storage(
     path: Path, cache: RecordCache, wal: FolderWal, durable: bool = True
-) -> Iterator[tuple[TinyDB, LoggedStorage]]:
-    # TinyDB's operations change the storage's working copy; commit writes it once.
+) -> Iterator[LoggedStorage]:
+    # The block's operations change the storage's working copy; commit writes it once.
     storage = LoggedStorage(path, cache, wal, wal.name(path))
-    db = TinyDB(storage=lambda: storage)
-    yield db, storage
+    yield storage
     # Reached only when the block succeeded: a failed block writes nothing.
     storage.commit(durable)
 
@@ -260,15 +264,19 @@ class UserStore:
         """Run `fn` on the user's data; its changes are written once, atomically
         (durable=False: fsynced later, by `sync`, with a whole batch)."""
         watcher = self.watcher
-        with _open_db(self.path_for(user_id), self.cache, self.wal, durable) as (db, storage):
-            tx = UserTx(db, storage)
-            before = tx.schedule_key() if watcher else None
+        with _open_storage(self.path_for(user_id), self.cache, self.wal, durable) as storage:
+            tx = UserTx(storage)
             result = fn(tx)
-            after = tx.schedule_key() if watcher else None
-            if watcher and after != before:
+            # Only settings and state hold the schedule: most writes touch neither.
+            moved = watcher is not None and storage.touched(_SCHEDULE_TABLES)
+            if moved:
+                before = _schedule_key(storage.committed() or {})
+                after = tx.schedule_key()
+                moved = after != before
+            if watcher and moved:
                 # Journal first: a crash between the two leaves a note to re-read this file.
                 watcher.before_commit(user_id)
-        if watcher and after != before:
+        if watcher and moved:
             watcher.after_commit(user_id, after)
         return result
 
@@ -334,12 +342,13 @@ class UserStore:
 class ClubTx:
     """Typed operations on one club's file."""
 
-    def __init__(self, db: TinyDB, storage: LoggedStorage) -> None:
-        self._db, self._storage = db, storage
+    def __init__(self, storage: LoggedStorage) -> None:
+        # The clubs' few writes go through TinyDB's Table operations.
+        self._db, self._storage = TinyDB(storage=lambda: storage), storage
 
     def club(self) -> Club | None:
         """The club, or None for a chat never seen."""
-        data = self._storage.read()
+        data = self._storage.view()
         doc = data.get("club", {}).get("1") if data else None
         return Club.from_doc(doc) if doc is not None else None
 
@@ -380,8 +389,8 @@ class ClubStore:
 
     def transact(self, chat_id: int, fn: Callable[[ClubTx], T]) -> T:
         """Run `fn` on the club's data; its changes are written once, atomically."""
-        with _open_db(self.path_for(chat_id), self.cache, self.wal) as (db, storage):
-            tx = ClubTx(db, storage)
+        with _open_storage(self.path_for(chat_id), self.cache, self.wal) as storage:
+            tx = ClubTx(storage)
             before = club_key(tx.club())
             result = fn(tx)
             after = club_key(tx.club())
