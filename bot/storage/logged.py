@@ -159,9 +159,12 @@ def _read_stamped(name: Path | str) -> tuple[bytes, Stamp] | None:
         return None
     try:
         st = os.fstat(fd)
-        chunks = [os.read(fd, st.st_size + 1)]
-        while chunks[-1]:  # another process may have appended meanwhile
-            chunks.append(os.read(fd, 65536))
+        want = st.st_size + 1
+        chunks = [os.read(fd, want)]
+        # A short read is the end; a full one: another process appended meanwhile.
+        while len(chunks[-1]) == want:
+            want = 65536
+            chunks.append(os.read(fd, want))
     finally:
         os.close(fd)
     return b"".join(chunks), (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -340,7 +343,11 @@ def _append(log: Path | str, entry: Loaded, record: bytes) -> Stamp:
     the log's stamp after it."""
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
-        if os.fstat(fd).st_size != entry.log_valid:
+        # The size as read (this process is the only writer, under the runner's lock) tells
+        # whether there is a torn tail; unknown (no log when read): asked.
+        known = entry.stamp[1]
+        size = known[2] if known is not None else os.fstat(fd).st_size
+        if size != entry.log_valid:
             os.ftruncate(fd, entry.log_valid)  # a torn tail goes before anything follows it
         view = memoryview(record)
         while view:
@@ -509,11 +516,12 @@ class LoggedStorage(Storage):
         self._write_file(data, 0, {})
 
     def _fold(self, data: Tables, seq: int, changes: dict[str, dict[str, Any]]) -> None:
-        self._write_file(data, seq, changes)
-        if self.entry is not None and self.entry.log_exists:
-            os.truncate(self.log, 0)  # its records are at or below the file's seq now
+        empty_log = self.entry is not None and self.entry.log_exists
+        self._write_file(data, seq, changes, empty_log)
 
-    def _write_file(self, data: Tables, seq: int, changes: dict[str, dict[str, Any]]) -> None:
+    def _write_file(
+        self, data: Tables, seq: int, changes: dict[str, dict[str, Any]], empty_log: bool = False
+    ) -> None:
         # Only whole-file writes make temporary files: the folder's leftovers from a killed
         # process are swept before its first one (an append never lists the folder).
         folder = self.path.parent
@@ -523,7 +531,9 @@ class LoggedStorage(Storage):
         if seq:
             body[META] = {"1": {"seq": seq}}
         atomic_write_bytes(self.path, _dumps(body))
-        log_stamp = _stamp(self.log)
+        if empty_log:
+            os.truncate(self.log, 0)  # its records are at or below the file's seq now
+        log_stamp = _stamp(self.log)  # after the truncation: the cache stays valid
         entry = Loaded(body, seq, 0, 0, log_stamp is not None, (_stamp(self.path), log_stamp))
         if self.entry is not None:
             self._keep_parsed(entry, changes)
