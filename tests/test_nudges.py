@@ -342,7 +342,7 @@ async def test_restart_in_the_middle_of_a_fan_out(tmp_path: Path, delivered: boo
     for uid in range(1, 6):
         state = stored(tmp_path, uid)[1]
         assert state.sent["daily"] == date(2026, 11, 26)
-        assert not [k for k in state.sent if k.startswith("sending:")]
+        assert not runners.sent_log.was_sending(uid, "daily", date(2026, 11, 26))
     await stopped_app(app2)
 
 
@@ -656,7 +656,7 @@ async def test_a_restart_never_resends_what_telegram_answered(tmp_path: Path) ->
         state = stored(tmp_path, uid)[1]
         assert state.sent["daily"] == date(2026, 11, 26)
         assert state.last_prescription is not None  # what the check-in changes, kept
-        assert not [k for k in state.sent if k.startswith("sending:")]
+        assert not runners2.sent_log.was_sending(uid, "daily", date(2026, 11, 26))
     await stopped_app(app2)
 
 
@@ -664,19 +664,69 @@ def test_the_sent_log_reads_back_what_each_line_said(tmp_path: Path) -> None:
     from bot.scheduling.sentlog import SentLog
 
     day = date(2026, 11, 26)
-    log = SentLog(tmp_path / "nudges-sent.log")
+    path = tmp_path / "nudges-sent.log"
+    log = SentLog(path)
     log.open()
     log.sending([(1, "daily", day), (2, "daily", day), (3, "daily", day)])
     log.note(1, "daily", day)  # went out
     log.release(2, "daily", day)  # surely never left
     log.close()  # runner 3's send was cut off by a kill
-    again = SentLog(tmp_path / "nudges-sent.log")
+    again = SentLog(path)
     again.open()
     assert [again.has(u, "daily", day) for u in (1, 2, 3)] == [True, False, False]
     assert [again.was_sending(u, "daily", day) for u in (1, 2, 3)] == [False, False, True]
-    # A new day's first line drops the day before yesterday's.
+    # A new day keeps two days back (local days span 25 h of time zones), not three.
     again.sending([(4, "daily", day + timedelta(days=2))])
+    assert again.was_sending(3, "daily", day)
+    again.sending([(5, "daily", day + timedelta(days=3))])
     assert not again.was_sending(3, "daily", day)
+    assert "3 daily 2026-11-26" not in path.read_text()  # the file, rewritten, too
+
+
+def test_a_torn_line_in_the_sent_log_never_reads_as_went_out(tmp_path: Path) -> None:
+    """A kill or a full disk can cut a line; what follows may be glued to it. Read as
+    "went out", any of these would stop that runner's nudge for the day."""
+    from bot.scheduling.sentlog import SentLog
+
+    day = date(2026, 11, 26)
+    path = tmp_path / "nudges-sent.log"
+    path.write_text(
+        "1 daily 2026-11-26\n"  # whole: went out
+        "7 daily 2026-11-26 sen8 daily 2026-11-26 sending\n"  # cut, the next glued on
+        "9 daily 2026-11-26#\n"  # cut before its mark, then a failed append's "#"
+        "10 daily 2026-11-26 sending#\n"
+        "11 daily 2026-11-26"  # a kill's torn last line
+    )
+    log = SentLog(path)
+    log.open()
+    assert log.has(1, "daily", day)
+    assert not [u for u in (7, 8, 9, 10, 11) if log.has(u, "daily", day)]
+
+
+def test_an_append_cut_short_is_closed_before_the_next(tmp_path: Path, monkeypatch: Any) -> None:
+    from bot.scheduling import sentlog
+    from bot.storage.atomic import AppendFile
+
+    day = date(2026, 11, 26)
+    path = tmp_path / "nudges-sent.log"
+    log = sentlog.SentLog(path)
+    log.open()
+    real = AppendFile.append
+
+    def full_disk(self: AppendFile, payload: bytes, durable: bool = False) -> None:
+        real(self, payload[:18], durable)  # "7 daily 2026-11-26", then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(AppendFile, "append", full_disk)
+    with pytest.raises(OSError):
+        log.sending([(7, "daily", day)])
+    monkeypatch.setattr(AppendFile, "append", real)
+    log.sending([(8, "daily", day)])
+    log.close()
+    again = sentlog.SentLog(path)
+    again.open()
+    assert not again.has(7, "daily", day)  # never read as gone out
+    assert again.was_sending(8, "daily", day)
 
 
 async def test_a_nudge_writes_no_runner_file_before_it_goes_out(tmp_path: Path) -> None:
@@ -732,8 +782,39 @@ async def test_an_older_versions_sending_note_is_still_a_resend(tmp_path: Path) 
     runners = scheduler.sources[0]
     assert isinstance(runners, RunnerSource)
     assert runners.resent == 1
-    assert [c.text.splitlines()[0] for c in request.calls if c.method == "sendMessage"][-1]
+    sent = [c.text for c in request.calls if c.method == "sendMessage"]
+    assert sent[-1].startswith("Check-in")
     state = stored(tmp_path, 7)[1]
     assert state.sent["daily"] == date(2026, 11, 26)
     assert "sending:daily" not in state.sent
+    await stopped_app(app)
+
+
+async def test_a_runner_made_again_the_same_day_gets_the_nudge(tmp_path: Path) -> None:
+    """The sent log named the deleted account's 19:00 check-in: the new account under the
+    same id still gets its own that day."""
+    clock = FakeClock(utc(2026, 11, 26, 17, 0))
+    app, request = await started_app(tmp_path, clock, rate_limiter=False)
+    bot = Runner(app, request, user_id=7)
+    await bot.say("/start")
+    await bot.say("/cancel")
+    scheduler = app.services.scheduler
+    await scheduler.tick(app.bot)
+    clock.now = utc(2026, 11, 26, 19, 0)
+    await scheduler.tick(app.bot)
+    assert request.calls[-1].text.startswith("Check-in")
+    await bot.say("/delete")
+    await bot.press("Yes, delete everything")
+    clock.now = utc(2026, 11, 26, 19, 30)
+    await bot.say("/start")
+    await bot.say("/cancel")
+    await bot.say("/nudge 20:00")
+    await scheduler.tick(app.bot)
+    before = len(request.calls)
+    clock.now = utc(2026, 11, 26, 20, 0)
+    await scheduler.tick(app.bot)
+    assert [c.text.splitlines()[0] for c in request.calls[before:]] == [
+        "Check-in: how many steps so far today? Type the number and I'll tell you what"
+        " closes the gap to 8,000."
+    ]
     await stopped_app(app)

@@ -86,6 +86,8 @@ class IndexJournal:
         self.dirty = False
         # Changes committed while `load` reads (runners are answered during a first start).
         self._late: dict[int, ScheduleKey | None] | None = None
+        # Told when a runner's data is deleted (after the files are gone).
+        self.on_gone: list[Callable[[int], None]] = []
 
     def before_commit(self, user_id: int) -> None:
         """Note the runner durably before their file changes."""
@@ -99,6 +101,9 @@ class IndexJournal:
             if self._late is not None:  # a load is under way: it must not undo this
                 self._late[user_id] = key
             self.index.put(user_id, key)
+        if key is None:
+            for listener in self.on_gone:
+                listener(user_id)
 
     def _read_snapshot(self) -> dict[int, ScheduleKey] | None:
         try:

@@ -114,6 +114,7 @@ class RunnerSource:
         self.resent = 0
         self.recovered = 0
         self.sent_log = SentLog(journal.data.nudges_sent)
+        journal.on_gone.append(self.sent_log.forget)
         self._in_flight = asyncio.Semaphore(SENDS_IN_FLIGHT)
         self._plans = Batcher(self._plan_batch)
         self._records = Batcher(self._record_batch)

@@ -9,19 +9,23 @@ now, not sent again), may have gone out (a "sending" line alone: sent again and 
 the one window no design closes), or never started (sent as usual).
 
 Lines: `<user id> <kind> <local date>` (went out), the same with ` sending` or
-` released`. Lines older than the day before the newest one are dropped when the file is
-read and when a new day begins.
+` released`; a line not whole (a torn append) is skipped. Lines more than two days older
+than the newest one are dropped when the file is read and when a new day begins, and a
+runner's lines when they delete their data.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 from bot.storage.atomic import AppendFile, atomic_write_bytes
 
-KEEP = timedelta(days=1)  # a restart catches up at most 2 h: yesterday's lines suffice
+# A restart catches up at most 2 h, but local days span 25 h of time zones: while the
+# newest line is a day ahead (UTC+14), a runner at UTC-11 is still a day behind.
+KEEP = timedelta(days=2)
 SENDING, RELEASED = "sending", "released"
 Entry = tuple[int, str, date]  # user id, kind, local date
 
@@ -36,6 +40,9 @@ class SentLog:
         self._sending: set[Entry] = set()
         self._newest: date | None = None
         self._file = AppendFile(path)
+        self._torn = False  # an append failed part-way: the next starts a fresh line
+        self._opened = False
+        self._forgotten: set[int] = set()  # deleted before the file was read
 
     def open(self) -> None:
         """Read what earlier runs noted (keeping the recent days), then append to it."""
@@ -45,20 +52,27 @@ class SentLog:
             raw = ""
         seen: set[Entry] = set()
         sending: set[Entry] = set()
-        for line in raw.splitlines():
+        # Only whole lines count: the last one may be a kill's torn append, and a line cut
+        # by a failed append has the next one glued on (too many words, or a mark that
+        # is not one). Read as "went out", either could stop a nudge for the day.
+        for line in raw.split("\n")[:-1]:
             parts = line.split()
             try:
                 entry = (int(parts[0]), parts[1], date.fromisoformat(parts[2]))
             except (IndexError, ValueError):
-                continue  # a line a kill cut short
-            mark = parts[3] if len(parts) > 3 else ""
-            if mark == SENDING:
+                continue
+            mark = parts[3] if len(parts) == 4 else "" if len(parts) == 3 else None
+            if mark == "":
+                seen.add(entry)
+            elif mark == SENDING:
                 sending.add(entry)
             elif mark == RELEASED:
                 sending.discard(entry)
-            else:
-                seen.add(entry)
         with self._lock:
+            gone = self._forgotten
+            seen = {entry for entry in seen if entry[0] not in gone}
+            sending = {entry for entry in sending if entry[0] not in gone}
+            self._opened = True
             self._seen, self._sending = seen, sending - seen
             self._newest = max((day for _, _, day in seen | sending), default=None)
             self._rewrite()
@@ -70,8 +84,14 @@ class SentLog:
         with self._lock:
             self._new_day(max(day for _, _, day in entries))
             self._sending.update(entries)
-            lines = "".join(_line(entry, SENDING) for entry in entries)
-            self._file.append(lines.encode(), durable=True)
+            self._write("".join(_line(entry, SENDING) for entry in entries))
+        # The fsync outside the lock: `note` runs on the event loop and must not wait for
+        # it. A file replaced meanwhile (a new day) was written durably with these lines.
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def note(self, user_id: int, kind: str, day: date) -> None:
         """The message went out (or may have: its outcome is unknown)."""
@@ -80,7 +100,7 @@ class SentLog:
             self._new_day(day)
             self._seen.add(entry)
             self._sending.discard(entry)
-            self._file.append(_line(entry).encode())
+            self._write(_line(entry))
 
     def release(self, user_id: int, kind: str, day: date) -> None:
         """The message surely did not go out: a later try is no resend. No fsync: a line
@@ -89,7 +109,20 @@ class SentLog:
         with self._lock:
             if entry in self._sending:
                 self._sending.discard(entry)
-                self._file.append(_line(entry, RELEASED).encode())
+                self._write(_line(entry, RELEASED))
+
+    def forget(self, user_id: int) -> None:
+        """The runner deleted their data: an account made again under the id (even the
+        same day) owes nothing to the old one's lines. Rewritten at once (deletes are
+        rare); a kill before it leaves the old lines, which can only hold back one nudge
+        of that day."""
+        with self._lock:
+            if not self._opened:
+                self._forgotten.add(user_id)  # the file is not read yet: at `open`
+                return
+            self._seen = {entry for entry in self._seen if entry[0] != user_id}
+            self._sending = {entry for entry in self._sending if entry[0] != user_id}
+            self._rewrite()
 
     def has(self, user_id: int, kind: str, day: date) -> bool:
         """Whether the message of that kind and local day went out to the runner."""
@@ -106,6 +139,18 @@ class SentLog:
         with self._lock:
             self._file.close()
 
+    def _write(self, text: str) -> None:
+        if self._torn:
+            # The partial line before ends in "#": never a valid line, even when it was
+            # cut just before its mark (a bare newline would make it read "went out").
+            text = "#\n" + text
+        try:
+            self._file.append(text.encode())
+        except OSError:
+            self._torn = True
+            raise
+        self._torn = False
+
     def _new_day(self, day: date) -> None:
         if self._newest is None or day > self._newest:
             self._newest = day
@@ -121,6 +166,7 @@ class SentLog:
         self._file.close()  # the file is replaced: the next note opens the new one
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path, "".join(lines).encode())
+        self._torn = False
 
 
 def _line(entry: Entry, mark: str = "") -> str:

@@ -27,8 +27,9 @@ Crash safety, step by step:
 - delete: `<id>.json` first (its log is then ignored), then the log, then the WAL's
   generation ends (a runner created again under that id never gets the old one's records).
 
-Nothing is shared with TinyDB's working copy: it gets fresh dicts per transaction, so a
-failed transaction leaves the cached state as it was.
+A transaction reads the committed state itself (shared with the cache, never changed in
+place): `set_doc` copies a table before its first change, and TinyDB's `read` gets a
+full working copy, so a failed transaction leaves the cached state as it was.
 """
 
 from __future__ import annotations
@@ -450,7 +451,7 @@ class LoggedStorage(Storage):
         return self.data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self.read()
+        self.view()  # the committed state, for the diff at commit
         self._whole = True
         self.data = data
 
