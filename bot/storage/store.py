@@ -15,11 +15,10 @@ import os
 import weakref
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from tinydb import TinyDB
 from tinydb.table import Document
@@ -55,11 +54,11 @@ T = TypeVar("T")
 _SINGLETON_ID = 1
 
 
-@dataclass(frozen=True)
-class StoredActivity:
+class StoredActivity(NamedTuple):
     """An activity and the id it is stored under (shared by transactions: never change
     `doc`, the store's own document; activities are only ever added and removed, so a
-    parsed one stays valid)."""
+    parsed one stays valid). A NamedTuple: a frozen dataclass cost 1.6 us to build, a
+    third of a report's history parse."""
 
     id: int
     activity: Activity

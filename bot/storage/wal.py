@@ -192,7 +192,9 @@ class Wal:
         """Make every append so far (or up to `mark`) durable; one fdatasync serves every
         thread waiting meanwhile."""
         with self._sync_lock:
-            if mark is not None and self._synced >= mark:
+            # Nothing appended since the last sync: nothing to make durable (a batch of
+            # plans that only read asks anyway).
+            if self._synced >= (self._written if mark is None else mark):
                 return
             target = self._written
             os.fdatasync(self._fd)
