@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageColor
 
-from bot.context import Services
+from bot.context import Services, WalkApp
 from bot.insights.chart import AT_GOAL, BELOW_GOAL, GOAL_LINE, RUN, WALK, render, week_chart
 from bot.scheduling import IndexJournal, NudgeIndex, RunnerSource, wall_minutes
 from bot.scheduling.batch import Batcher
@@ -729,16 +729,22 @@ def test_an_append_cut_short_is_closed_before_the_next(tmp_path: Path, monkeypat
     assert again.was_sending(8, "daily", day)
 
 
-async def test_a_nudge_writes_no_runner_file_before_it_goes_out(tmp_path: Path) -> None:
-    """The "sending" note is the sent log's line: a runner's file gets one write per
-    nudge, the sent record after the send."""
+async def _runner_seven(tmp_path: Path) -> tuple[FakeClock, WalkApp, RecordingRequest, Runner]:
+    """A running bot at 17:00 UTC with runner 7 set up (nudge at 19:00), its minute done."""
     clock = FakeClock(utc(2026, 11, 26, 17, 0))
     app, request = await started_app(tmp_path, clock, rate_limiter=False)
     bot = Runner(app, request, user_id=7)
     await bot.say("/start")
     await bot.say("/cancel")
+    await app.services.scheduler.tick(app.bot)
+    return clock, app, request, bot
+
+
+async def test_a_nudge_writes_no_runner_file_before_it_goes_out(tmp_path: Path) -> None:
+    """The "sending" note is the sent log's line: a runner's file gets one write per
+    nudge, the sent record after the send."""
+    clock, app, request, _ = await _runner_seven(tmp_path)
     scheduler = app.services.scheduler
-    await scheduler.tick(app.bot)
     log = DataDir(tmp_path).user_file(7).with_suffix(".log")
     before = log.stat().st_size
     writes: list[int] = []
@@ -764,11 +770,7 @@ async def test_a_nudge_writes_no_runner_file_before_it_goes_out(tmp_path: Path) 
 async def test_an_older_versions_sending_note_is_still_a_resend(tmp_path: Path) -> None:
     """Upgraded mid-fan-out: the note an older version left in the runner's state counts
     the send as unfinished (sent again, counted) and is cleared."""
-    clock = FakeClock(utc(2026, 11, 26, 17, 0))
-    app, request = await started_app(tmp_path, clock, rate_limiter=False)
-    bot = Runner(app, request, user_id=7)
-    await bot.say("/start")
-    await bot.say("/cancel")
+    clock, app, request, _ = await _runner_seven(tmp_path)
 
     def noted(tx: Any) -> None:
         state = tx.state()
@@ -793,13 +795,8 @@ async def test_an_older_versions_sending_note_is_still_a_resend(tmp_path: Path) 
 async def test_a_runner_made_again_the_same_day_gets_the_nudge(tmp_path: Path) -> None:
     """The sent log named the deleted account's 19:00 check-in: the new account under the
     same id still gets its own that day."""
-    clock = FakeClock(utc(2026, 11, 26, 17, 0))
-    app, request = await started_app(tmp_path, clock, rate_limiter=False)
-    bot = Runner(app, request, user_id=7)
-    await bot.say("/start")
-    await bot.say("/cancel")
+    clock, app, request, bot = await _runner_seven(tmp_path)
     scheduler = app.services.scheduler
-    await scheduler.tick(app.bot)
     clock.now = utc(2026, 11, 26, 19, 0)
     await scheduler.tick(app.bot)
     assert request.calls[-1].text.startswith("Check-in")
