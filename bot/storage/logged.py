@@ -58,9 +58,14 @@ _HEADER = struct.Struct("<II")
 DEFAULT_CACHE_RUNNERS = 500
 
 
+def _log_name(path: Path) -> str:
+    """`log_path` as a string: with_suffix cost 10 us, and every cache check needs it."""
+    return os.path.splitext(path)[0] + ".log"
+
+
 def log_path(path: Path) -> Path:
     """The log beside a record file."""
-    return path.with_suffix(".log")
+    return Path(_log_name(path))
 
 
 def _dumps(value: object) -> bytes:
@@ -119,11 +124,6 @@ def _stamp(path: Path | str) -> Stamp | None:
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def _log_name(path: Path) -> str:
-    # A string, not a Path: with_suffix cost 10 us, and every cache check needs it.
-    return os.path.splitext(path)[0] + ".log"
 
 
 @dataclass
