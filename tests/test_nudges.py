@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import json
+import os
 import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -705,24 +706,27 @@ def test_a_torn_line_in_the_sent_log_never_reads_as_went_out(tmp_path: Path) -> 
 
 def test_an_append_cut_short_is_closed_before_the_next(tmp_path: Path, monkeypatch: Any) -> None:
     from bot.scheduling import sentlog
-    from bot.storage.atomic import AppendFile
 
     day = date(2026, 11, 26)
     path = tmp_path / "nudges-sent.log"
     log = sentlog.SentLog(path)
     log.open()
-    real = AppendFile.append
+    real = os.write
+    written: list[int] = []
 
-    def full_disk(self: AppendFile, payload: bytes, durable: bool = False) -> None:
-        real(self, payload[:18], durable)  # "7 daily 2026-11-26", then the disk is full
-        raise OSError(28, "No space left on device")
+    def full_disk(fd: int, data: Any) -> int:
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(real(fd, bytes(data)[:18]))  # "7 daily 2026-11-26", then full
+        return written[0]
 
-    monkeypatch.setattr(AppendFile, "append", full_disk)
+    monkeypatch.setattr(os, "write", full_disk)
     with pytest.raises(OSError):
         log.sending([(7, "daily", day)])
-    monkeypatch.setattr(AppendFile, "append", real)
+    monkeypatch.setattr(os, "write", real)
     log.sending([(8, "daily", day)])
     log.close()
+    assert "2026-11-268" not in path.read_text()  # nothing of the failed line is left
     again = sentlog.SentLog(path)
     again.open()
     assert not again.has(7, "daily", day)  # never read as gone out

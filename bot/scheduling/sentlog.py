@@ -40,7 +40,6 @@ class SentLog:
         self._sending: set[Entry] = set()
         self._newest: date | None = None
         self._file = AppendFile(path)
-        self._torn = False  # an append failed part-way: the next starts a fresh line
         self._opened = False
         self._forgotten: set[int] = set()  # deleted before the file was read
 
@@ -53,8 +52,9 @@ class SentLog:
         seen: set[Entry] = set()
         sending: set[Entry] = set()
         # Only whole lines count: the last one may be a kill's torn append, and a line cut
-        # by a failed append has the next one glued on (too many words, or a mark that
-        # is not one). Read as "went out", either could stop a nudge for the day.
+        # by a failed append (if cutting it back failed too) has the next one glued on
+        # (too many words, or a mark that is not one). Read as "went out", either could
+        # stop a nudge for the day.
         for line in raw.split("\n")[:-1]:
             parts = line.split()
             try:
@@ -84,7 +84,7 @@ class SentLog:
         with self._lock:
             self._new_day(max(day for _, _, day in entries))
             self._sending.update(entries)
-            self._write("".join(_line(entry, SENDING) for entry in entries))
+            self._file.append("".join(_line(entry, SENDING) for entry in entries).encode())
         # The fsync outside the lock: `note` runs on the event loop and must not wait for
         # it. A file replaced meanwhile (a new day) was written durably with these lines.
         fd = os.open(self.path, os.O_RDONLY)
@@ -100,7 +100,7 @@ class SentLog:
             self._new_day(day)
             self._seen.add(entry)
             self._sending.discard(entry)
-            self._write(_line(entry))
+            self._file.append(_line(entry).encode())
 
     def release(self, user_id: int, kind: str, day: date) -> None:
         """The message surely did not go out: a later try is no resend. No fsync: a line
@@ -109,7 +109,7 @@ class SentLog:
         with self._lock:
             if entry in self._sending:
                 self._sending.discard(entry)
-                self._write(_line(entry, RELEASED))
+                self._file.append(_line(entry, RELEASED).encode())
 
     def forget(self, user_id: int) -> None:
         """The runner deleted their data: an account made again under the id (even the
@@ -139,18 +139,6 @@ class SentLog:
         with self._lock:
             self._file.close()
 
-    def _write(self, text: str) -> None:
-        if self._torn:
-            # The partial line before ends in "#": never a valid line, even when it was
-            # cut just before its mark (a bare newline would make it read "went out").
-            text = "#\n" + text
-        try:
-            self._file.append(text.encode())
-        except OSError:
-            self._torn = True
-            raise
-        self._torn = False
-
     def _new_day(self, day: date) -> None:
         if self._newest is None or day > self._newest:
             self._newest = day
@@ -166,7 +154,6 @@ class SentLog:
         self._file.close()  # the file is replaced: the next note opens the new one
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path, "".join(lines).encode())
-        self._torn = False
 
 
 def _line(entry: Entry, mark: str = "") -> str:

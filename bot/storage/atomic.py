@@ -8,6 +8,7 @@ their log is folded: logged.py.)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
@@ -66,10 +67,21 @@ class AppendFile:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             self._closer = weakref.finalize(self, os.close, self._fd)
         view = memoryview(payload)
-        while view:
-            view = view[os.write(self._fd, view) :]
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError:
+            self._cut(len(payload) - len(view))
+            raise
         if durable:
             os.fsync(self._fd)
+
+    def _cut(self, written: int) -> None:
+        """A failed append (a full disk) leaves no part of itself: a partial line would
+        have the next append glued on, and read back as something never written."""
+        if written:
+            with contextlib.suppress(OSError):  # shrinking needs no space; best effort
+                os.ftruncate(self._fd, os.fstat(self._fd).st_size - written)
 
     def close(self) -> None:
         """Close it (the next append opens the file again: a replaced one, say)."""
